@@ -1,0 +1,111 @@
+//! The application: built from a configuration, bound to a port, served until told to stop.
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::Db;
+use crate::state::AppState;
+use anyhow::Context;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// A built, bound, not yet serving Beacon.
+pub struct App {
+    listener: TcpListener,
+    state: AppState,
+    setup_url: Option<String>,
+}
+
+impl App {
+    /// Connects and migrates the database, binds the listener (port 0 picks a free port), and
+    /// opens the one-time setup link when no account exists.
+    pub async fn build(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
+        let db = Db::connect(&config.database_url)
+            .await
+            .with_context(|| format!("connecting to the database at {}", crate::config::redact_url(&config.database_url)))?;
+        db.migrate().await.context("migrating the database")?;
+        let listener = TcpListener::bind(config.bind).await.with_context(|| format!("binding {} (--bind / BEACON_BIND)", config.bind))?;
+        let addr = listener.local_addr()?;
+        if config.base_url.is_none() {
+            config.base_url = Some(format!("http://{addr}"));
+        }
+        let state = AppState::new(db, config, clock);
+        let no_users = crate::db::users::count(&mut *state.db.conn().await?).await? == 0;
+        let setup_url = if no_users {
+            let token = crate::domain::ids::random_string(32);
+            *state.setup_token.lock().unwrap_or_else(|p| p.into_inner()) = Some(token.clone());
+            Some(state.url(&format!("/setup?token={token}")))
+        } else {
+            None
+        };
+        Ok(App { listener, state, setup_url })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// The shared state (database, clock, settings).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The one-time setup URL, while no account exists.
+    pub fn setup_url(&self) -> Option<&str> {
+        self.setup_url.as_deref()
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests and returns.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let housekeeping = tokio::spawn(housekeeping(self.state.clone()));
+        let router = crate::web::router(self.state.clone());
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
+        housekeeping.abort();
+        served.context("serving HTTP")
+    }
+}
+
+/// Removes expired sessions and email links, hourly.
+async fn housekeeping(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let result = async {
+            let mut tx = state.db.begin().await?;
+            crate::db::sessions::purge_expired(&mut tx, state.now()).await?;
+            tx.commit().await?;
+            Ok::<_, crate::db::Error>(())
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "housekeeping failed; will retry");
+        }
+    }
+}
+
+/// Completes on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

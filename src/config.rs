@@ -1,0 +1,141 @@
+//! Configuration: one typed struct, from flags with `BEACON_*` environment fallbacks.
+
+use clap::{Args, ValueEnum};
+use std::net::SocketAddr;
+
+/// Who may create an account from the sign-up page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SignupMode {
+    /// Anyone with an email address.
+    Open,
+    /// Only people holding an invitation.
+    Invite,
+    /// Nobody: accounts are made with `beacon user create`.
+    Closed,
+}
+
+/// Settings shared by every subcommand.
+#[derive(Clone, Args)]
+pub struct Config {
+    /// Database URL: sqlite:PATH (created if missing) or postgres://USER@HOST/DB.
+    #[arg(long, env = "BEACON_DATABASE_URL", default_value = "sqlite:beacon.db", global = true, value_parser = parse_database_url)]
+    pub database_url: String,
+
+    /// Address to listen on, host:port.
+    #[arg(long, env = "BEACON_BIND", default_value = "127.0.0.1:8080", global = true, value_parser = parse_bind)]
+    pub bind: SocketAddr,
+
+    /// Public URL of this server, used in links and emails (default: http://BIND).
+    #[arg(long, env = "BEACON_BASE_URL", global = true, value_parser = parse_base_url)]
+    pub base_url: Option<String>,
+
+    /// Who may sign up: open, invite (only with an invitation) or closed.
+    #[arg(long, env = "BEACON_SIGNUP", default_value = "invite", global = true)]
+    pub signup: SignupMode,
+}
+
+impl Config {
+    /// The base URL without a trailing slash.
+    pub fn base_url(&self) -> String {
+        match &self.base_url {
+            Some(u) => u.clone(),
+            None => format!("http://{}", self.bind),
+        }
+    }
+
+    /// Whether cookies must be `Secure` (the base URL is https).
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url().starts_with("https://")
+    }
+
+    /// A configuration for tests and embedding: the given database, port 0, open sign-up.
+    pub fn for_database(database_url: &str) -> Config {
+        Config {
+            database_url: parse_database_url(database_url).unwrap_or_else(|_| database_url.to_owned()),
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            base_url: None,
+            signup: SignupMode::Open,
+        }
+    }
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact_url(&self.database_url))
+            .field("bind", &self.bind)
+            .field("base_url", &self.base_url)
+            .field("signup", &self.signup)
+            .finish()
+    }
+}
+
+/// The URL with any password replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn parse_database_url(s: &str) -> Result<String, String> {
+    if let Some(path) = s.strip_prefix("sqlite:") {
+        let path = path.trim_start_matches("//");
+        if path.is_empty() || path.starts_with('?') {
+            return Err("sqlite URL needs a file path, e.g. sqlite:beacon.db (setting --database-url / BEACON_DATABASE_URL)".into());
+        }
+        if path.contains("mode=") {
+            return Ok(format!("sqlite://{path}"));
+        }
+        let sep = if path.contains('?') { '&' } else { '?' };
+        return Ok(format!("sqlite://{path}{sep}mode=rwc"));
+    }
+    if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+        return Ok(s.to_owned());
+    }
+    Err("expected sqlite:PATH or postgres://USER@HOST/DB (setting --database-url / BEACON_DATABASE_URL)".into())
+}
+
+fn parse_bind(s: &str) -> Result<SocketAddr, String> {
+    s.parse().map_err(|_| format!("expected host:port such as 127.0.0.1:8080 (setting --bind / BEACON_BIND), got {s:?}"))
+}
+
+fn parse_base_url(s: &str) -> Result<String, String> {
+    let trimmed = s.trim_end_matches('/');
+    let rest = trimmed.strip_prefix("https://").or_else(|| trimmed.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) && !host.contains(['?', '#']) => Ok(trimmed.to_owned()),
+        _ => Err(format!("expected an http:// or https:// URL (setting --base-url / BEACON_BASE_URL), got {s:?}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_get_create_mode() {
+        assert_eq!(parse_database_url("sqlite:beacon.db").unwrap(), "sqlite://beacon.db?mode=rwc");
+        assert_eq!(parse_database_url("sqlite:///tmp/x.db").unwrap(), "sqlite:///tmp/x.db?mode=rwc");
+        assert!(parse_database_url("mysql://x").unwrap_err().contains("BEACON_DATABASE_URL"));
+    }
+
+    #[test]
+    fn bad_values_name_their_setting() {
+        assert!(parse_bind("nope").unwrap_err().contains("--bind / BEACON_BIND"));
+        assert!(parse_base_url("ftp://x").unwrap_err().contains("BEACON_BASE_URL"));
+        assert_eq!(parse_base_url("https://status.example.com/").unwrap(), "https://status.example.com");
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact_url("sqlite://x.db"), "sqlite://x.db");
+    }
+}

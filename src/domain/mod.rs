@@ -1,0 +1,14 @@
+//! Pure types and rules: no I/O, no web framework, no database.
+//!
+//! Values here are parsed once at the edge (`parse`) and valid by construction afterwards.
+
+pub mod ids;
+pub mod ratelimit;
+pub mod role;
+pub mod text;
+pub mod time;
+
+pub use ids::Id;
+pub use role::{Permission, Role};
+pub use text::{Email, FieldError, OrgName, Slug, TimeZoneName};
+pub use time::Timestamp;

@@ -1,0 +1,62 @@
+//! What every request and operation shares: the database, the clock, the settings, the limiters.
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::Db;
+use crate::domain::ratelimit::AttemptLimiter;
+use crate::domain::Timestamp;
+use std::sync::{Arc, Mutex};
+
+/// Cheap to clone; everything inside is shared.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+/// The shared parts of [`AppState`].
+pub struct Inner {
+    pub db: Db,
+    pub config: Config,
+    pub clock: Arc<dyn Clock>,
+    pub login_limits: Mutex<LoginLimits>,
+    pub setup_token: Mutex<Option<String>>,
+    pub metrics: crate::web::metrics::Metrics,
+}
+
+/// Failed sign-in attempts, counted per client address and per account.
+pub struct LoginLimits {
+    pub per_ip: AttemptLimiter,
+    pub per_account: AttemptLimiter,
+}
+
+impl AppState {
+    /// Assembles the shared state.
+    pub fn new(db: Db, config: Config, clock: Arc<dyn Clock>) -> Self {
+        AppState(Arc::new(Inner {
+            db,
+            config,
+            clock,
+            login_limits: Mutex::new(LoginLimits {
+                per_ip: AttemptLimiter::new(30, 15 * 60),
+                per_account: AttemptLimiter::new(10, 15 * 60),
+            }),
+            setup_token: Mutex::new(None),
+            metrics: crate::web::metrics::Metrics::default(),
+        }))
+    }
+
+    /// The current instant from the injected clock.
+    pub fn now(&self) -> Timestamp {
+        self.0.clock.now()
+    }
+
+    /// An absolute URL for a path on this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.0.config.base_url())
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}

@@ -1,0 +1,56 @@
+//! The OpenAPI 3.1 document of `/api/v1`, with every error status every operation can answer.
+
+use super::{members, orgs, teams, tokens};
+use crate::web::error::ErrorBody;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, RefOr, ResponseBuilder};
+use utoipa::OpenApi;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Beacon API", description = "Manage Beacon organizations, members, teams and tokens. Authenticate with `Authorization: Bearer <token>`."),
+    paths(
+        orgs::list, orgs::create, orgs::get, orgs::update, orgs::delete, orgs::audit_log,
+        members::list, members::get, members::update, members::delete,
+        members::list_invitations, members::create_invitation, members::revoke_invitation,
+        teams::list, teams::create, teams::get, teams::update, teams::delete,
+        teams::list_members, teams::add_member, teams::remove_member,
+        tokens::list, tokens::create, tokens::revoke,
+    ),
+    components(schemas(ErrorBody)),
+    security(("bearer" = [])),
+)]
+struct ApiDoc;
+
+/// Error statuses any operation may answer, all with the [`ErrorBody`] shape.
+const ERRORS: &[(&str, &str)] = &[
+    ("400", "Malformed request (bad JSON syntax, bad query string)"),
+    ("401", "No valid token or session"),
+    ("403", "The caller's role does not allow this"),
+    ("404", "No such resource in an organization the caller can see"),
+    ("409", "Conflicts with existing data"),
+    ("413", "Body larger than 1 MiB"),
+    ("415", "Body is not application/json"),
+    ("422", "Invalid field values"),
+    ("429", "Too many attempts"),
+];
+
+/// The document served at `/api/openapi.json`.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    for item in doc.paths.paths.values_mut() {
+        let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+        for op in operations.into_iter().flatten() {
+            for (status, description) in ERRORS {
+                let response = ResponseBuilder::new()
+                    .description(*description)
+                    .content("application/json", ContentBuilder::new().schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name("ErrorBody")))).build())
+                    .build();
+                op.responses.responses.entry((*status).to_owned()).or_insert(RefOr::T(response));
+            }
+        }
+    }
+    doc
+}
