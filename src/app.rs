@@ -22,11 +22,16 @@ impl App {
     /// Connects and migrates the database, binds the listener (port 0 picks a free port), and
     /// opens the one-time setup link when no account exists.
     pub async fn build(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
-        let db = Db::connect(&config.database_url)
-            .await
-            .with_context(|| format!("connecting to the database at {}", crate::config::redact_url(&config.database_url)))?;
+        let db = Db::connect(&config.database_url).await.with_context(|| {
+            format!(
+                "connecting to the database at {}",
+                crate::config::redact_url(&config.database_url)
+            )
+        })?;
         db.migrate().await.context("migrating the database")?;
-        let listener = TcpListener::bind(config.bind).await.with_context(|| format!("binding {} (--bind / BEACON_BIND)", config.bind))?;
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .with_context(|| format!("binding {} (--bind / BEACON_BIND)", config.bind))?;
         let addr = listener.local_addr()?;
         if config.base_url.is_none() {
             config.base_url = Some(format!("http://{addr}"));
@@ -40,12 +45,18 @@ impl App {
         } else {
             None
         };
-        Ok(App { listener, state, setup_url })
+        Ok(App {
+            listener,
+            state,
+            setup_url,
+        })
     }
 
     /// The address actually bound.
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener.local_addr().expect("a bound listener has an address")
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
     }
 
     /// The shared state (database, clock, settings).
@@ -59,11 +70,16 @@ impl App {
     }
 
     /// Serves until `shutdown` completes, then finishes in-flight requests and returns.
-    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let housekeeping = tokio::spawn(housekeeping(self.state.clone()));
         let router = crate::web::router(self.state.clone());
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, service).with_graceful_shutdown(shutdown).await;
+        let served = axum::serve(self.listener, service)
+            .with_graceful_shutdown(shutdown)
+            .await;
         housekeeping.abort();
         served.context("serving HTTP")
     }

@@ -101,38 +101,66 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             app.run_until_stopped(crate::app::shutdown_signal()).await
         }
         Command::Migrate => {
-            let db = db::Db::connect(&config.database_url).await.context("connecting to the database")?;
+            let db = db::Db::connect(&config.database_url)
+                .await
+                .context("connecting to the database")?;
             db.migrate().await?;
             eprintln!("migrations applied");
             Ok(())
         }
-        Command::User(UserCommand::Create { email, password, name }) => {
+        Command::User(UserCommand::Create {
+            email,
+            password,
+            name,
+        }) => {
             let state = offline_state(config).await?;
             let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or("").to_owned());
             let account = NewAccount::parse(&email, &name, &password).map_err(describe)?;
-            let user = ops::accounts::create_user(&state, account).await.map_err(describe)?;
+            let user = ops::accounts::create_user(&state, account)
+                .await
+                .map_err(describe)?;
             eprintln!("created user {} ({})", user.email, user.id);
             Ok(())
         }
         Command::Org(OrgCommand::Create { slug, name, owner }) => {
             let state = offline_state(config).await?;
             let user = find_user(&state, &owner).await?;
-            let org = ops::orgs::create(&state, &user, &slug, &name).await.map_err(describe)?;
-            eprintln!("created organization {} ({}) owned by {}", org.slug, org.id, user.email);
+            let org = ops::orgs::create(&state, &user, &slug, &name)
+                .await
+                .map_err(describe)?;
+            eprintln!(
+                "created organization {} ({}) owned by {}",
+                org.slug, org.id, user.email
+            );
             Ok(())
         }
-        Command::Token(TokenCommand::Create { org, email, role, name }) => {
+        Command::Token(TokenCommand::Create {
+            org,
+            email,
+            role,
+            name,
+        }) => {
             let state = offline_state(config).await?;
-            let Some(role) = Role::parse(&role) else { bail!("--role must be owner, admin, editor or viewer") };
+            let Some(role) = Role::parse(&role) else {
+                bail!("--role must be owner, admin, editor or viewer")
+            };
             let user = find_user(&state, &email).await?;
             let mut c = state.db.conn().await?;
-            let Some(found) = db::orgs::find_by_slug(&mut c, &org).await? else { bail!("no organization with slug {org:?}") };
+            let Some(found) = db::orgs::find_by_slug(&mut c, &org).await? else {
+                bail!("no organization with slug {org:?}")
+            };
             let Some(member_role) = db::members::role_of(&mut c, &found.id, &user.id).await? else {
                 bail!("{} is not a member of {org}", user.email)
             };
             drop(c);
-            let access = OrgAccess { org: found, role: member_role, actor: Actor::user(&user.id, &user.email) };
-            let (_, secret) = ops::tokens::create(&state, &access, &name, role).await.map_err(describe)?;
+            let access = OrgAccess {
+                org: found,
+                role: member_role,
+                actor: Actor::user(&user.id, &user.email),
+            };
+            let (_, secret) = ops::tokens::create(&state, &access, &name, role)
+                .await
+                .map_err(describe)?;
             println!("{secret}");
             Ok(())
         }
@@ -140,13 +168,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn offline_state(config: Config) -> anyhow::Result<AppState> {
-    let db = db::Db::connect(&config.database_url).await.context("connecting to the database")?;
+    let db = db::Db::connect(&config.database_url)
+        .await
+        .context("connecting to the database")?;
     db.migrate().await?;
     Ok(AppState::new(db, config, Arc::new(SystemClock)))
 }
 
 async fn find_user(state: &AppState, email: &str) -> anyhow::Result<db::users::User> {
-    let email = crate::domain::Email::parse(email).map_err(|e| anyhow::anyhow!("--email {}", e.message))?;
+    let email =
+        crate::domain::Email::parse(email).map_err(|e| anyhow::anyhow!("--email {}", e.message))?;
     let found = db::users::find_by_email(&mut *state.db.conn().await?, email.as_str()).await?;
     found.with_context(|| format!("no user with email {}", email.as_str()))
 }
@@ -155,7 +186,11 @@ fn describe(e: crate::error::Error) -> anyhow::Error {
     use crate::error::Error;
     match e {
         Error::Invalid(fields) => {
-            anyhow::anyhow!(fields.iter().map(|f| format!("{} {}", f.field, f.message)).collect::<Vec<_>>().join("; "))
+            anyhow::anyhow!(fields
+                .iter()
+                .map(|f| format!("{} {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("; "))
         }
         Error::Conflict(f) => anyhow::anyhow!("{} {}", f.field, f.message),
         Error::Internal(e) => e,

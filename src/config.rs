@@ -51,7 +51,8 @@ impl Config {
     /// A configuration for tests and embedding: the given database, port 0, open sign-up.
     pub fn for_database(database_url: &str) -> Config {
         Config {
-            database_url: parse_database_url(database_url).unwrap_or_else(|_| database_url.to_owned()),
+            database_url: parse_database_url(database_url)
+                .unwrap_or_else(|_| database_url.to_owned()),
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             base_url: None,
             signup: SignupMode::Open,
@@ -103,15 +104,29 @@ fn parse_database_url(s: &str) -> Result<String, String> {
 }
 
 fn parse_bind(s: &str) -> Result<SocketAddr, String> {
-    s.parse().map_err(|_| format!("expected host:port such as 127.0.0.1:8080 (setting --bind / BEACON_BIND), got {s:?}"))
+    s.parse().map_err(|_| {
+        format!(
+            "expected host:port such as 127.0.0.1:8080 (setting --bind / BEACON_BIND), got {s:?}"
+        )
+    })
 }
 
 fn parse_base_url(s: &str) -> Result<String, String> {
     let trimmed = s.trim_end_matches('/');
-    let rest = trimmed.strip_prefix("https://").or_else(|| trimmed.strip_prefix("http://"));
+    let rest = trimmed
+        .strip_prefix("https://")
+        .or_else(|| trimmed.strip_prefix("http://"));
     match rest {
-        Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) && !host.contains(['?', '#']) => Ok(trimmed.to_owned()),
-        _ => Err(format!("expected an http:// or https:// URL (setting --base-url / BEACON_BASE_URL), got {s:?}")),
+        Some(host)
+            if !host.is_empty()
+                && !host.contains(char::is_whitespace)
+                && !host.contains(['?', '#']) =>
+        {
+            Ok(trimmed.to_owned())
+        }
+        _ => Err(format!(
+            "expected an http:// or https:// URL (setting --base-url / BEACON_BASE_URL), got {s:?}"
+        )),
     }
 }
 
@@ -121,21 +136,39 @@ mod tests {
 
     #[test]
     fn sqlite_urls_get_create_mode() {
-        assert_eq!(parse_database_url("sqlite:beacon.db").unwrap(), "sqlite://beacon.db?mode=rwc");
-        assert_eq!(parse_database_url("sqlite:///tmp/x.db").unwrap(), "sqlite:///tmp/x.db?mode=rwc");
-        assert!(parse_database_url("mysql://x").unwrap_err().contains("BEACON_DATABASE_URL"));
+        assert_eq!(
+            parse_database_url("sqlite:beacon.db").unwrap(),
+            "sqlite://beacon.db?mode=rwc"
+        );
+        assert_eq!(
+            parse_database_url("sqlite:///tmp/x.db").unwrap(),
+            "sqlite:///tmp/x.db?mode=rwc"
+        );
+        assert!(parse_database_url("mysql://x")
+            .unwrap_err()
+            .contains("BEACON_DATABASE_URL"));
     }
 
     #[test]
     fn bad_values_name_their_setting() {
-        assert!(parse_bind("nope").unwrap_err().contains("--bind / BEACON_BIND"));
-        assert!(parse_base_url("ftp://x").unwrap_err().contains("BEACON_BASE_URL"));
-        assert_eq!(parse_base_url("https://status.example.com/").unwrap(), "https://status.example.com");
+        assert!(parse_bind("nope")
+            .unwrap_err()
+            .contains("--bind / BEACON_BIND"));
+        assert!(parse_base_url("ftp://x")
+            .unwrap_err()
+            .contains("BEACON_BASE_URL"));
+        assert_eq!(
+            parse_base_url("https://status.example.com/").unwrap(),
+            "https://status.example.com"
+        );
     }
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
         assert_eq!(redact_url("sqlite://x.db"), "sqlite://x.db");
     }
 }

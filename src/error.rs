@@ -48,7 +48,9 @@ impl From<crate::db::Error> for Error {
     fn from(e: crate::db::Error) -> Self {
         match e {
             crate::db::Error::NotFound => Error::NotFound,
-            crate::db::Error::Conflict { field } => Error::Conflict(FieldError::new(field, conflict_message(field))),
+            crate::db::Error::Conflict { field } => {
+                Error::Conflict(FieldError::new(field, conflict_message(field)))
+            }
             crate::db::Error::Other(e) => Error::Internal(e.into()),
         }
     }

@@ -40,7 +40,12 @@ pub struct NewEntry<'a> {
 }
 
 /// Appends an entry (in the transaction of the change it records).
-pub async fn insert(c: &mut AnyConnection, org_id: &Id, now: Timestamp, e: NewEntry<'_>) -> Result<()> {
+pub async fn insert(
+    c: &mut AnyConnection,
+    org_id: &Id,
+    now: Timestamp,
+    e: NewEntry<'_>,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO audit_log (id, org_id, at, actor, action, object_type, object_id, details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
@@ -75,12 +80,20 @@ impl Cursor {
         let (at, id) = s.split_once('-')?;
         let at = at.parse().ok()?;
         Id::parse(id)?;
-        Some(Cursor { at, id: id.to_owned() })
+        Some(Cursor {
+            at,
+            id: id.to_owned(),
+        })
     }
 }
 
 /// A page of the org's log, newest first, with the cursor of the next page if there is one.
-pub async fn list(c: &mut AnyConnection, org_id: &Id, cursor: Option<&Cursor>, limit: i64) -> Result<(Vec<Entry>, Option<Cursor>)> {
+pub async fn list(
+    c: &mut AnyConnection,
+    org_id: &Id,
+    cursor: Option<&Cursor>,
+    limit: i64,
+) -> Result<(Vec<Entry>, Option<Cursor>)> {
     let (at, after_id) = match cursor {
         Some(k) => (k.at, k.id.clone()),
         None => (i64::MAX, String::from("~")),
@@ -94,10 +107,16 @@ pub async fn list(c: &mut AnyConnection, org_id: &Id, cursor: Option<&Cursor>, l
     .bind(limit + 1)
     .fetch_all(c)
     .await?;
-    let mut entries = rows.iter().map(from_row).collect::<sqlx::Result<Vec<_>>>()?;
+    let mut entries = rows
+        .iter()
+        .map(from_row)
+        .collect::<sqlx::Result<Vec<_>>>()?;
     let next = if entries.len() as i64 > limit {
         entries.truncate(limit as usize);
-        entries.last().map(|e| Cursor { at: e.at.micros(), id: e.id.as_str().to_owned() })
+        entries.last().map(|e| Cursor {
+            at: e.at.micros(),
+            id: e.id.as_str().to_owned(),
+        })
     } else {
         None
     };
@@ -110,7 +129,10 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_reject_garbage() {
-        let c = Cursor { at: 1_700_000_000_000_000, id: "abcdefghijkl".into() };
+        let c = Cursor {
+            at: 1_700_000_000_000_000,
+            id: "abcdefghijkl".into(),
+        };
         assert_eq!(Cursor::decode(&c.encode()), Some(c));
         for bad in ["", "x-abcdefghijkl", "12-short", "12", "-5-abcdefghijkl"] {
             assert_eq!(Cursor::decode(bad), None, "{bad}");

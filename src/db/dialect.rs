@@ -27,8 +27,16 @@ const CONSTRAINTS: &[(&str, &str, &str)] = &[
     ("users_email_key", "users.email", "email"),
     ("orgs_slug_key", "orgs.slug", "slug"),
     ("teams_org_id_name_key", "teams.org_id, teams.name", "name"),
-    ("memberships_pkey", "memberships.org_id, memberships.user_id", "user_id"),
-    ("team_members_pkey", "team_members.team_id, team_members.user_id", "user_id"),
+    (
+        "memberships_pkey",
+        "memberships.org_id, memberships.user_id",
+        "user_id",
+    ),
+    (
+        "team_members_pkey",
+        "team_members.team_id, team_members.user_id",
+        "user_id",
+    ),
 ];
 
 /// The field a unique or foreign-key violation is about, if it is one we know.

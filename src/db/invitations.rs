@@ -67,7 +67,12 @@ pub async fn insert(
 }
 
 /// The org's invitations that can still be accepted, newest first.
-pub async fn list_pending(c: &mut AnyConnection, org_id: &Id, now: Timestamp, limit: i64) -> Result<Vec<Invitation>> {
+pub async fn list_pending(
+    c: &mut AnyConnection,
+    org_id: &Id,
+    now: Timestamp,
+    limit: i64,
+) -> Result<Vec<Invitation>> {
     let rows = sqlx::query(
         "SELECT * FROM invitations WHERE org_id = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2 \
          ORDER BY created_at DESC, id LIMIT $3",
@@ -91,13 +96,24 @@ pub async fn get(c: &mut AnyConnection, org_id: &Id, invitation_id: &Id) -> Resu
 }
 
 /// The invitation a link's secret belongs to, across tenants (the link names no org).
-pub async fn find_by_token_hash(c: &mut AnyConnection, token_hash: &str) -> Result<Option<Invitation>> {
-    let row = sqlx::query("SELECT * FROM invitations WHERE token_hash = $1").bind(token_hash).fetch_optional(c).await?;
+pub async fn find_by_token_hash(
+    c: &mut AnyConnection,
+    token_hash: &str,
+) -> Result<Option<Invitation>> {
+    let row = sqlx::query("SELECT * FROM invitations WHERE token_hash = $1")
+        .bind(token_hash)
+        .fetch_optional(c)
+        .await?;
     Ok(row.as_ref().map(from_row).transpose()?)
 }
 
 /// Revokes pending invitations of `email` to the org (superseded by a new one).
-pub async fn revoke_pending_for_email(c: &mut AnyConnection, org_id: &Id, now: Timestamp, email: &str) -> Result<()> {
+pub async fn revoke_pending_for_email(
+    c: &mut AnyConnection,
+    org_id: &Id,
+    now: Timestamp,
+    email: &str,
+) -> Result<()> {
     sqlx::query(
         "UPDATE invitations SET revoked_at = $3 WHERE org_id = $1 AND email = $2 AND accepted_at IS NULL AND revoked_at IS NULL",
     )
@@ -110,7 +126,12 @@ pub async fn revoke_pending_for_email(c: &mut AnyConnection, org_id: &Id, now: T
 }
 
 /// Revokes one pending invitation; `NotFound` if it is not pending.
-pub async fn revoke(c: &mut AnyConnection, org_id: &Id, now: Timestamp, invitation_id: &Id) -> Result<()> {
+pub async fn revoke(
+    c: &mut AnyConnection,
+    org_id: &Id,
+    now: Timestamp,
+    invitation_id: &Id,
+) -> Result<()> {
     let done = sqlx::query(
         "UPDATE invitations SET revoked_at = $3 WHERE org_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL",
     )
@@ -126,7 +147,12 @@ pub async fn revoke(c: &mut AnyConnection, org_id: &Id, now: Timestamp, invitati
 }
 
 /// Marks an invitation used, once: `NotFound` if someone used or revoked it first.
-pub async fn mark_accepted(c: &mut AnyConnection, org_id: &Id, now: Timestamp, invitation_id: &Id) -> Result<()> {
+pub async fn mark_accepted(
+    c: &mut AnyConnection,
+    org_id: &Id,
+    now: Timestamp,
+    invitation_id: &Id,
+) -> Result<()> {
     let done = sqlx::query(
         "UPDATE invitations SET accepted_at = $3 WHERE org_id = $1 AND id = $2 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $3",
     )

@@ -27,24 +27,34 @@ fn from_row(r: &Row) -> sqlx::Result<Member> {
 const SELECT: &str = "SELECT m.user_id, u.email, u.name, m.role, m.joined_at FROM memberships m JOIN users u ON u.id = m.user_id";
 
 /// Adds a user to an org.
-pub async fn insert(c: &mut AnyConnection, org_id: &Id, now: Timestamp, user_id: &Id, role: Role) -> Result<()> {
-    sqlx::query("INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4)")
-        .bind(org_id.as_str())
-        .bind(user_id.as_str())
-        .bind(role.as_str())
-        .bind(now.micros())
-        .execute(c)
-        .await?;
+pub async fn insert(
+    c: &mut AnyConnection,
+    org_id: &Id,
+    now: Timestamp,
+    user_id: &Id,
+    role: Role,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO memberships (org_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(org_id.as_str())
+    .bind(user_id.as_str())
+    .bind(role.as_str())
+    .bind(now.micros())
+    .execute(c)
+    .await?;
     Ok(())
 }
 
 /// The org's members, oldest first.
 pub async fn list(c: &mut AnyConnection, org_id: &Id, limit: i64) -> Result<Vec<Member>> {
-    let rows = sqlx::query(&format!("{SELECT} WHERE m.org_id = $1 ORDER BY m.joined_at, m.user_id LIMIT $2"))
-        .bind(org_id.as_str())
-        .bind(limit)
-        .fetch_all(c)
-        .await?;
+    let rows = sqlx::query(&format!(
+        "{SELECT} WHERE m.org_id = $1 ORDER BY m.joined_at, m.user_id LIMIT $2"
+    ))
+    .bind(org_id.as_str())
+    .bind(limit)
+    .fetch_all(c)
+    .await?;
     Ok(rows.iter().map(from_row).collect::<sqlx::Result<_>>()?)
 }
 
@@ -69,15 +79,22 @@ pub async fn role_of(c: &mut AnyConnection, org_id: &Id, user_id: &Id) -> Result
 
 /// How many owners the org has.
 pub async fn count_owners(c: &mut AnyConnection, org_id: &Id) -> Result<i64> {
-    Ok(sqlx::query("SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND role = 'owner'")
-        .bind(org_id.as_str())
-        .fetch_one(c)
-        .await?
-        .try_get(0)?)
+    Ok(
+        sqlx::query("SELECT COUNT(*) FROM memberships WHERE org_id = $1 AND role = 'owner'")
+            .bind(org_id.as_str())
+            .fetch_one(c)
+            .await?
+            .try_get(0)?,
+    )
 }
 
 /// Changes a member's role.
-pub async fn update_role(c: &mut AnyConnection, org_id: &Id, user_id: &Id, role: Role) -> Result<()> {
+pub async fn update_role(
+    c: &mut AnyConnection,
+    org_id: &Id,
+    user_id: &Id,
+    role: Role,
+) -> Result<()> {
     let done = sqlx::query("UPDATE memberships SET role = $3 WHERE org_id = $1 AND user_id = $2")
         .bind(org_id.as_str())
         .bind(user_id.as_str())
@@ -125,7 +142,12 @@ pub async fn orgs_of_user(c: &mut AnyConnection, user_id: &Id) -> Result<Vec<Mem
     .await?;
     let memberships = rows
         .iter()
-        .map(|r| Ok(Membership { org: super::orgs::from_row(r)?, role: role(r, "role")? }))
+        .map(|r| {
+            Ok(Membership {
+                org: super::orgs::from_row(r)?,
+                role: role(r, "role")?,
+            })
+        })
         .collect::<sqlx::Result<_>>()?;
     Ok(memberships)
 }

@@ -78,7 +78,11 @@ impl Db {
     /// Connects to `url` (`sqlite:` or `postgres://`), applying the SQLite settings on each connection.
     pub async fn connect(url: &str) -> anyhow::Result<Db> {
         sqlx::any::install_default_drivers();
-        let backend = if url.starts_with("sqlite:") { Backend::Sqlite } else { Backend::Postgres };
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
         let options = AnyConnectOptions::from_str(url)?;
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
@@ -113,7 +117,10 @@ impl Db {
 
     /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite, so two writers never deadlock).
     pub async fn begin(&self) -> Result<Tx> {
-        Ok(self.pool.begin_with(dialect::begin_write(self.backend)).await?)
+        Ok(self
+            .pool
+            .begin_with(dialect::begin_write(self.backend))
+            .await?)
     }
 
     /// Answers when the database does.
@@ -132,24 +139,29 @@ impl Db {
         )
         .await?;
         for (version, name, sql) in MIGRATIONS {
-            let done: i64 = sqlx::query("SELECT COUNT(*) FROM schema_migrations WHERE version = $1")
-                .bind(*version)
-                .fetch_one(&mut *conn)
-                .await?
-                .try_get(0)?;
+            let done: i64 =
+                sqlx::query("SELECT COUNT(*) FROM schema_migrations WHERE version = $1")
+                    .bind(*version)
+                    .fetch_one(&mut *conn)
+                    .await?
+                    .try_get(0)?;
             if done > 0 {
                 continue;
             }
             let mut tx = conn.begin().await?;
             for statement in statements(sql) {
-                tx.execute(statement.as_str()).await.map_err(|e| anyhow::anyhow!("migration {name}: {e}"))?;
+                tx.execute(statement.as_str())
+                    .await
+                    .map_err(|e| anyhow::anyhow!("migration {name}: {e}"))?;
             }
-            sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
-                .bind(*version)
-                .bind(*name)
-                .bind(crate::clock::Clock::now(&crate::clock::SystemClock).micros())
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+            )
+            .bind(*version)
+            .bind(*name)
+            .bind(crate::clock::Clock::now(&crate::clock::SystemClock).micros())
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
             tracing::info!(migration = name, "applied migration");
         }
@@ -158,8 +170,11 @@ impl Db {
 }
 
 /// The migrations, embedded at build time: append-only, never edit one that has landed.
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "0001_foundation", include_str!("../../migrations/0001_foundation.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "0001_foundation",
+    include_str!("../../migrations/0001_foundation.sql"),
+)];
 
 /// Splits a migration file into statements, dropping comment lines.
 fn statements(sql: &str) -> impl Iterator<Item = String> + '_ {
@@ -176,21 +191,28 @@ fn statements(sql: &str) -> impl Iterator<Item = String> + '_ {
 
 /// Reads an optional instant column.
 pub(crate) fn opt_time(row: &Row, col: &str) -> sqlx::Result<Option<crate::domain::Timestamp>> {
-    Ok(row.try_get::<Option<i64>, _>(col)?.map(crate::domain::Timestamp::from_micros))
+    Ok(row
+        .try_get::<Option<i64>, _>(col)?
+        .map(crate::domain::Timestamp::from_micros))
 }
 
 /// Reads an instant column.
 pub(crate) fn time(row: &Row, col: &str) -> sqlx::Result<crate::domain::Timestamp> {
-    Ok(crate::domain::Timestamp::from_micros(row.try_get::<i64, _>(col)?))
+    Ok(crate::domain::Timestamp::from_micros(
+        row.try_get::<i64, _>(col)?,
+    ))
 }
 
 /// Reads an id column.
 pub(crate) fn id(row: &Row, col: &str) -> sqlx::Result<crate::domain::Id> {
-    Ok(crate::domain::Id::from_stored(row.try_get::<String, _>(col)?))
+    Ok(crate::domain::Id::from_stored(
+        row.try_get::<String, _>(col)?,
+    ))
 }
 
 /// Reads a role column.
 pub(crate) fn role(row: &Row, col: &str) -> sqlx::Result<crate::domain::Role> {
     let s: String = row.try_get(col)?;
-    crate::domain::Role::parse(&s).ok_or_else(|| sqlx::Error::Decode(format!("bad role {s:?}").into()))
+    crate::domain::Role::parse(&s)
+        .ok_or_else(|| sqlx::Error::Decode(format!("bad role {s:?}").into()))
 }

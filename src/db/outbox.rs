@@ -15,7 +15,13 @@ pub struct Email {
 }
 
 /// Queues an email.
-pub async fn insert_email(c: &mut AnyConnection, now: Timestamp, recipient: &str, subject: &str, body: &str) -> Result<Id> {
+pub async fn insert_email(
+    c: &mut AnyConnection,
+    now: Timestamp,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+) -> Result<Id> {
     let id = Id::new();
     sqlx::query(
         "INSERT INTO outbox (id, kind, recipient, subject, body, created_at, attempts) VALUES ($1, 'email', $2, $3, $4, $5, 0)",

@@ -6,7 +6,13 @@ use crate::domain::{Id, Timestamp};
 use sqlx::Row as _;
 
 /// Opens a session for a user.
-pub async fn insert(c: &mut AnyConnection, now: Timestamp, token_hash: &str, user_id: &Id, expires_at: Timestamp) -> Result<()> {
+pub async fn insert(
+    c: &mut AnyConnection,
+    now: Timestamp,
+    token_hash: &str,
+    user_id: &Id,
+    expires_at: Timestamp,
+) -> Result<()> {
     sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
         .bind(token_hash)
         .bind(user_id.as_str())
@@ -18,7 +24,11 @@ pub async fn insert(c: &mut AnyConnection, now: Timestamp, token_hash: &str, use
 }
 
 /// The user of a live session.
-pub async fn find_user(c: &mut AnyConnection, token_hash: &str, now: Timestamp) -> Result<Option<User>> {
+pub async fn find_user(
+    c: &mut AnyConnection,
+    token_hash: &str,
+    now: Timestamp,
+) -> Result<Option<User>> {
     let row = sqlx::query(
         "SELECT u.id FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2",
     )
@@ -37,12 +47,19 @@ pub async fn find_user(c: &mut AnyConnection, token_hash: &str, now: Timestamp) 
 
 /// Ends one session.
 pub async fn delete(c: &mut AnyConnection, token_hash: &str) -> Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(c).await?;
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(c)
+        .await?;
     Ok(())
 }
 
 /// Ends every session of a user except `keep` (after a password change or reset).
-pub async fn delete_all_of_user(c: &mut AnyConnection, user_id: &Id, keep: Option<&str>) -> Result<()> {
+pub async fn delete_all_of_user(
+    c: &mut AnyConnection,
+    user_id: &Id,
+    keep: Option<&str>,
+) -> Result<()> {
     sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
         .bind(user_id.as_str())
         .bind(keep.unwrap_or(""))
@@ -53,7 +70,13 @@ pub async fn delete_all_of_user(c: &mut AnyConnection, user_id: &Id, keep: Optio
 
 /// Removes expired sessions and used or expired email links.
 pub async fn purge_expired(c: &mut AnyConnection, now: Timestamp) -> Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now.micros()).execute(&mut *c).await?;
-    sqlx::query("DELETE FROM email_links WHERE expires_at <= $1").bind(now.micros()).execute(c).await?;
+    sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now.micros())
+        .execute(&mut *c)
+        .await?;
+    sqlx::query("DELETE FROM email_links WHERE expires_at <= $1")
+        .bind(now.micros())
+        .execute(c)
+        .await?;
     Ok(())
 }

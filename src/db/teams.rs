@@ -13,11 +13,20 @@ pub struct Team {
 }
 
 fn from_row(r: &Row) -> sqlx::Result<Team> {
-    Ok(Team { id: id(r, "id")?, name: r.try_get("name")?, member_ids: Vec::new() })
+    Ok(Team {
+        id: id(r, "id")?,
+        name: r.try_get("name")?,
+        member_ids: Vec::new(),
+    })
 }
 
 /// Creates a team.
-pub async fn insert(c: &mut AnyConnection, org_id: &Id, now: Timestamp, name: &str) -> Result<Team> {
+pub async fn insert(
+    c: &mut AnyConnection,
+    org_id: &Id,
+    now: Timestamp,
+    name: &str,
+) -> Result<Team> {
     let row = sqlx::query("INSERT INTO teams (id, org_id, name, created_at) VALUES ($1, $2, $3, $4) RETURNING id, name")
         .bind(Id::new().as_str())
         .bind(org_id.as_str())
@@ -30,12 +39,16 @@ pub async fn insert(c: &mut AnyConnection, org_id: &Id, now: Timestamp, name: &s
 
 /// The org's teams by name, each with its members.
 pub async fn list(c: &mut AnyConnection, org_id: &Id, limit: i64) -> Result<Vec<Team>> {
-    let rows = sqlx::query("SELECT id, name FROM teams WHERE org_id = $1 ORDER BY name, id LIMIT $2")
-        .bind(org_id.as_str())
-        .bind(limit)
-        .fetch_all(&mut *c)
-        .await?;
-    let mut teams = rows.iter().map(from_row).collect::<sqlx::Result<Vec<_>>>()?;
+    let rows =
+        sqlx::query("SELECT id, name FROM teams WHERE org_id = $1 ORDER BY name, id LIMIT $2")
+            .bind(org_id.as_str())
+            .bind(limit)
+            .fetch_all(&mut *c)
+            .await?;
+    let mut teams = rows
+        .iter()
+        .map(from_row)
+        .collect::<sqlx::Result<Vec<_>>>()?;
     let members = sqlx::query(
         "SELECT tm.team_id, tm.user_id FROM team_members tm JOIN teams t ON t.id = tm.team_id \
          WHERE t.org_id = $1 ORDER BY tm.added_at, tm.user_id",
@@ -60,11 +73,16 @@ pub async fn get(c: &mut AnyConnection, org_id: &Id, team_id: &Id) -> Result<Tea
         .fetch_one(&mut *c)
         .await?;
     let mut team = from_row(&row)?;
-    let rows = sqlx::query("SELECT user_id FROM team_members WHERE team_id = $1 ORDER BY added_at, user_id")
-        .bind(team_id.as_str())
-        .fetch_all(c)
-        .await?;
-    team.member_ids = rows.iter().map(|r| id(r, "user_id")).collect::<sqlx::Result<_>>()?;
+    let rows = sqlx::query(
+        "SELECT user_id FROM team_members WHERE team_id = $1 ORDER BY added_at, user_id",
+    )
+    .bind(team_id.as_str())
+    .fetch_all(c)
+    .await?;
+    team.member_ids = rows
+        .iter()
+        .map(|r| id(r, "user_id"))
+        .collect::<sqlx::Result<_>>()?;
     Ok(team)
 }
 
@@ -96,7 +114,13 @@ pub async fn delete(c: &mut AnyConnection, org_id: &Id, team_id: &Id) -> Result<
 }
 
 /// Adds a member to a team; the caller has checked both belong to the org.
-pub async fn add_member(c: &mut AnyConnection, org_id: &Id, now: Timestamp, team_id: &Id, user_id: &Id) -> Result<()> {
+pub async fn add_member(
+    c: &mut AnyConnection,
+    org_id: &Id,
+    now: Timestamp,
+    team_id: &Id,
+    user_id: &Id,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO team_members (team_id, user_id, added_at) SELECT id, $3, $4 FROM teams WHERE org_id = $1 AND id = $2 \
          ON CONFLICT (team_id, user_id) DO NOTHING",
@@ -111,7 +135,12 @@ pub async fn add_member(c: &mut AnyConnection, org_id: &Id, now: Timestamp, team
 }
 
 /// Removes a member from a team; `NotFound` if they were not in it.
-pub async fn remove_member(c: &mut AnyConnection, org_id: &Id, team_id: &Id, user_id: &Id) -> Result<()> {
+pub async fn remove_member(
+    c: &mut AnyConnection,
+    org_id: &Id,
+    team_id: &Id,
+    user_id: &Id,
+) -> Result<()> {
     let done = sqlx::query(
         "DELETE FROM team_members WHERE user_id = $3 AND team_id IN (SELECT id FROM teams WHERE org_id = $1 AND id = $2)",
     )

@@ -68,15 +68,22 @@ pub async fn list(c: &mut AnyConnection, org_id: &Id, limit: i64) -> Result<Vec<
 
 /// The live token with this secret hash, across tenants: how a Bearer request finds its org.
 pub async fn find_live_by_hash(c: &mut AnyConnection, token_hash: &str) -> Result<Option<Token>> {
-    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL"))
-        .bind(token_hash)
-        .fetch_optional(c)
-        .await?;
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL"
+    ))
+    .bind(token_hash)
+    .fetch_optional(c)
+    .await?;
     Ok(row.as_ref().map(from_row).transpose()?)
 }
 
 /// Records a use, at most once a minute per token so reads do not become writes.
-pub async fn touch(c: &mut AnyConnection, org_id: &Id, token_id: &Id, now: Timestamp) -> Result<()> {
+pub async fn touch(
+    c: &mut AnyConnection,
+    org_id: &Id,
+    token_id: &Id,
+    now: Timestamp,
+) -> Result<()> {
     sqlx::query(
         "UPDATE api_tokens SET last_used_at = $3 WHERE org_id = $1 AND id = $2 AND (last_used_at IS NULL OR last_used_at < $4)",
     )
@@ -90,7 +97,12 @@ pub async fn touch(c: &mut AnyConnection, org_id: &Id, token_id: &Id, now: Times
 }
 
 /// Revokes a token; `NotFound` if it is not live.
-pub async fn revoke(c: &mut AnyConnection, org_id: &Id, now: Timestamp, token_id: &Id) -> Result<Token> {
+pub async fn revoke(
+    c: &mut AnyConnection,
+    org_id: &Id,
+    now: Timestamp,
+    token_id: &Id,
+) -> Result<Token> {
     let row = sqlx::query(&format!(
         "UPDATE api_tokens SET revoked_at = $3 WHERE org_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING {COLUMNS}"
     ))

@@ -26,7 +26,13 @@ fn from_row(r: &Row) -> sqlx::Result<User> {
 }
 
 /// Creates an account.
-pub async fn insert(c: &mut AnyConnection, now: Timestamp, email: &str, name: &str, password_hash: &str) -> Result<User> {
+pub async fn insert(
+    c: &mut AnyConnection,
+    now: Timestamp,
+    email: &str,
+    name: &str,
+    password_hash: &str,
+) -> Result<User> {
     let row = sqlx::query(
         "INSERT INTO users (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING *",
     )
@@ -42,23 +48,36 @@ pub async fn insert(c: &mut AnyConnection, now: Timestamp, email: &str, name: &s
 
 /// The account with this id.
 pub async fn get(c: &mut AnyConnection, user_id: &Id) -> Result<User> {
-    let row = sqlx::query("SELECT * FROM users WHERE id = $1").bind(user_id.as_str()).fetch_one(c).await?;
+    let row = sqlx::query("SELECT * FROM users WHERE id = $1")
+        .bind(user_id.as_str())
+        .fetch_one(c)
+        .await?;
     Ok(from_row(&row)?)
 }
 
 /// The account with this (normalised) email, across all orgs: for sign-in and invitations.
 pub async fn find_by_email(c: &mut AnyConnection, email: &str) -> Result<Option<User>> {
-    let row = sqlx::query("SELECT * FROM users WHERE email = $1").bind(email).fetch_optional(c).await?;
+    let row = sqlx::query("SELECT * FROM users WHERE email = $1")
+        .bind(email)
+        .fetch_optional(c)
+        .await?;
     Ok(row.as_ref().map(from_row).transpose()?)
 }
 
 /// How many accounts exist (zero means the setup page is open).
 pub async fn count(c: &mut AnyConnection) -> Result<i64> {
-    Ok(sqlx::query("SELECT COUNT(*) FROM users").fetch_one(c).await?.try_get(0)?)
+    Ok(sqlx::query("SELECT COUNT(*) FROM users")
+        .fetch_one(c)
+        .await?
+        .try_get(0)?)
 }
 
 /// Replaces a user's password hash.
-pub async fn update_password(c: &mut AnyConnection, user_id: &Id, password_hash: &str) -> Result<()> {
+pub async fn update_password(
+    c: &mut AnyConnection,
+    user_id: &Id,
+    password_hash: &str,
+) -> Result<()> {
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(password_hash)
         .bind(user_id.as_str())
@@ -69,6 +88,10 @@ pub async fn update_password(c: &mut AnyConnection, user_id: &Id, password_hash:
 
 /// Changes a user's display name.
 pub async fn update_name(c: &mut AnyConnection, user_id: &Id, name: &str) -> Result<()> {
-    sqlx::query("UPDATE users SET name = $1 WHERE id = $2").bind(name).bind(user_id.as_str()).execute(c).await?;
+    sqlx::query("UPDATE users SET name = $1 WHERE id = $2")
+        .bind(name)
+        .bind(user_id.as_str())
+        .execute(c)
+        .await?;
     Ok(())
 }

@@ -18,8 +18,10 @@ impl Id {
 
     /// Accepts only the 12-character form; anything else is `None` (and becomes a 404 upstream).
     pub fn parse(s: &str) -> Option<Self> {
-        (s.len() == 12 && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
-            .then(|| Id(s.to_owned()))
+        (s.len() == 12
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        .then(|| Id(s.to_owned()))
     }
 
     /// Wraps a value read back from storage, which only ever holds ids made by [`Id::new`].
@@ -79,7 +81,14 @@ mod tests {
 
     #[test]
     fn ids_of_another_shape_are_refused() {
-        for bad in ["", "abc", "ABCDEFGHIJKL", "abcdefghijk-", "abcdefghijklm", "abcdéfghijk"] {
+        for bad in [
+            "",
+            "abc",
+            "ABCDEFGHIJKL",
+            "abcdefghijk-",
+            "abcdefghijklm",
+            "abcdéfghijk",
+        ] {
             assert!(Id::parse(bad).is_none(), "{bad}");
         }
     }

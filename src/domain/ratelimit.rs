@@ -14,7 +14,11 @@ pub struct AttemptLimiter {
 impl AttemptLimiter {
     /// Allows `limit` failures per key in any `window_seconds` window.
     pub fn new(limit: u32, window_seconds: i64) -> Self {
-        AttemptLimiter { limit, window_seconds, windows: HashMap::new() }
+        AttemptLimiter {
+            limit,
+            window_seconds,
+            windows: HashMap::new(),
+        }
     }
 
     /// `Err(seconds to wait)` if `key` has used up its attempts at `now`.
@@ -37,7 +41,8 @@ impl AttemptLimiter {
     pub fn fail(&mut self, key: &str, now: Timestamp) {
         if self.windows.len() > 100_000 {
             let window = self.window_seconds;
-            self.windows.retain(|_, (start, _)| start.plus_seconds(window) > now);
+            self.windows
+                .retain(|_, (start, _)| start.plus_seconds(window) > now);
         }
         let entry = self.windows.entry(key.to_owned()).or_insert((now, 0));
         if entry.0.plus_seconds(self.window_seconds) <= now {

@@ -96,10 +96,24 @@ mod tests {
         let table = [
             (Role::Owner, [true, true, true, true, true, true, true]),
             (Role::Admin, [true, true, true, true, true, true, false]),
-            (Role::Editor, [true, true, false, false, false, false, false]),
-            (Role::Viewer, [true, false, false, false, false, false, false]),
+            (
+                Role::Editor,
+                [true, true, false, false, false, false, false],
+            ),
+            (
+                Role::Viewer,
+                [true, false, false, false, false, false, false],
+            ),
         ];
-        let perms = [ReadDashboard, ManageStatus, ManageMembers, ManageSettings, ManageTokens, ReadAudit, ManageOwnership];
+        let perms = [
+            ReadDashboard,
+            ManageStatus,
+            ManageMembers,
+            ManageSettings,
+            ManageTokens,
+            ReadAudit,
+            ManageOwnership,
+        ];
         for (role, expected) in table {
             for (p, want) in perms.iter().zip(expected) {
                 assert_eq!(role.can(*p), want, "{role} {p:?}");

@@ -12,15 +12,43 @@ pub struct FieldError {
 impl FieldError {
     /// A refusal of `field` with `message`.
     pub fn new(field: &'static str, message: impl Into<String>) -> Self {
-        FieldError { field, message: message.into() }
+        FieldError {
+            field,
+            message: message.into(),
+        }
     }
 }
 
 /// Words an org slug may not be, because they name routes or would mislead.
 const RESERVED_SLUGS: &[&str] = &[
-    "admin", "api", "app", "assets", "audit", "account", "beacon", "dashboard", "docs", "help",
-    "healthz", "invitations", "login", "logout", "metrics", "new", "orgs", "readyz", "reset",
-    "root", "settings", "setup", "signup", "static", "status", "support", "system", "www",
+    "admin",
+    "api",
+    "app",
+    "assets",
+    "audit",
+    "account",
+    "beacon",
+    "dashboard",
+    "docs",
+    "help",
+    "healthz",
+    "invitations",
+    "login",
+    "logout",
+    "metrics",
+    "new",
+    "orgs",
+    "readyz",
+    "reset",
+    "root",
+    "settings",
+    "setup",
+    "signup",
+    "static",
+    "status",
+    "support",
+    "system",
+    "www",
 ];
 
 /// An organization slug: 3-40 chars of lowercase letters, digits and dashes, not starting or
@@ -35,7 +63,10 @@ impl Slug {
         if s.len() < 3 || s.len() > 40 {
             return err("must be 3 to 40 characters long");
         }
-        if !s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+        if !s
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
             return err("may contain only lowercase letters, digits and dashes");
         }
         if s.starts_with('-') || s.ends_with('-') {
@@ -72,7 +103,9 @@ impl Email {
             && domain.contains('.')
             && !domain.starts_with('.')
             && !domain.ends_with('.')
-            && !s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>')
+            && !s
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>')
             && !domain.contains('@');
         if !ok {
             return err("is not an email address");
@@ -124,7 +157,10 @@ impl TimeZoneName {
     /// Validates a zone name against the time zone database.
     pub fn parse(s: &str) -> Result<TimeZoneName, FieldError> {
         if s.is_empty() || s.len() > 64 || jiff::tz::TimeZone::get(s).is_err() {
-            return Err(FieldError::new("time_zone", "is not a known IANA time zone (e.g. Europe/Paris)"));
+            return Err(FieldError::new(
+                "time_zone",
+                "is not a known IANA time zone (e.g. Europe/Paris)",
+            ));
         }
         Ok(TimeZoneName(s.to_owned()))
     }
@@ -144,15 +180,36 @@ mod tests {
         for ok in ["acme", "acme-2", "a1b", &"x".repeat(40)] {
             assert!(Slug::parse(ok).is_ok(), "{ok}");
         }
-        for bad in ["ab", "Acme", "acme_co", "-acme", "acme-", "api", "status", &"x".repeat(41), "ac me"] {
+        for bad in [
+            "ab",
+            "Acme",
+            "acme_co",
+            "-acme",
+            "acme-",
+            "api",
+            "status",
+            &"x".repeat(41),
+            "ac me",
+        ] {
             assert!(Slug::parse(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn emails_are_normalised_and_checked() {
-        assert_eq!(Email::parse(" Ann@Example.COM ").unwrap().as_str(), "ann@example.com");
-        for bad in ["", "ann", "ann@", "@example.com", "ann@example", "a b@example.com", "a@b@c.com"] {
+        assert_eq!(
+            Email::parse(" Ann@Example.COM ").unwrap().as_str(),
+            "ann@example.com"
+        );
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@example.com",
+            "ann@example",
+            "a b@example.com",
+            "a@b@c.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }

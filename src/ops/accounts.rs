@@ -37,7 +37,11 @@ impl NewAccount {
             errors.push(e);
         }
         match (email, name_) {
-            (Some(email), Some(name)) if errors.is_empty() => Ok(NewAccount { email, name, password: password.to_owned() }),
+            (Some(email), Some(name)) if errors.is_empty() => Ok(NewAccount {
+                email,
+                name,
+                password: password.to_owned(),
+            }),
             _ => Err(Error::Invalid(errors)),
         }
     }
@@ -47,44 +51,82 @@ impl NewAccount {
 pub async fn create_user(state: &AppState, account: NewAccount) -> Result<User> {
     let hash = hash_password(account.password).await?;
     let mut tx = state.db.begin().await?;
-    let user = db::users::insert(&mut tx, state.now(), account.email.as_str(), &account.name, &hash).await?;
+    let user = db::users::insert(
+        &mut tx,
+        state.now(),
+        account.email.as_str(),
+        &account.name,
+        &hash,
+    )
+    .await?;
     tx.commit().await?;
     Ok(user)
 }
 
 /// The first-run setup: the first owner and their organization, allowed only while no account exists.
-pub async fn setup(state: &AppState, account: NewAccount, slug: &str, org_name: &str) -> Result<(NewSession, Org)> {
+pub async fn setup(
+    state: &AppState,
+    account: NewAccount,
+    slug: &str,
+    org_name: &str,
+) -> Result<(NewSession, Org)> {
     let (slug, org_name) = super::orgs::parse_new(slug, org_name)?;
     let hash = hash_password(account.password).await?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
     if db::users::count(&mut tx).await? > 0 {
-        return Err(Error::Forbidden("setup is already done; sign in instead".into()));
+        return Err(Error::Forbidden(
+            "setup is already done; sign in instead".into(),
+        ));
     }
-    let user = db::users::insert(&mut tx, now, account.email.as_str(), &account.name, &hash).await?;
+    let user =
+        db::users::insert(&mut tx, now, account.email.as_str(), &account.name, &hash).await?;
     let org = super::orgs::insert_with_owner(&mut tx, now, &user, &slug, &org_name).await?;
     let secret = insert_session(&mut tx, state, &user).await?;
     tx.commit().await?;
-    state.setup_token.lock().unwrap_or_else(|p| p.into_inner()).take();
+    state
+        .setup_token
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take();
     Ok((NewSession { secret, user }, org))
 }
 
-async fn insert_session(c: &mut db::AnyConnection, state: &AppState, user: &User) -> Result<String> {
+async fn insert_session(
+    c: &mut db::AnyConnection,
+    state: &AppState,
+    user: &User,
+) -> Result<String> {
     let secret = new_secret("bses");
     let now = state.now();
-    db::sessions::insert(c, now, &hash_secret(&secret), &user.id, now.plus_seconds(SESSION_SECONDS)).await?;
+    db::sessions::insert(
+        c,
+        now,
+        &hash_secret(&secret),
+        &user.id,
+        now.plus_seconds(SESSION_SECONDS),
+    )
+    .await?;
     Ok(secret)
 }
 
 /// Signs in with email and password, counting failures per client address and per account.
 ///
 /// Unknown accounts and wrong passwords fail alike, in about the same time.
-pub async fn login(state: &AppState, client_ip: &str, email: &str, password: &str) -> Result<NewSession> {
+pub async fn login(
+    state: &AppState,
+    client_ip: &str,
+    email: &str,
+    password: &str,
+) -> Result<NewSession> {
     let email_key = email.trim().to_lowercase();
     let now = state.now();
     {
         let mut limits = state.login_limits.lock().unwrap_or_else(|p| p.into_inner());
-        let wait = [limits.per_ip.check(client_ip, now), limits.per_account.check(&email_key, now)];
+        let wait = [
+            limits.per_ip.check(client_ip, now),
+            limits.per_account.check(&email_key, now),
+        ];
         if let Some(retry_after) = wait.iter().filter_map(|w| w.err()).max() {
             return Err(Error::TooManyRequests { retry_after });
         }
@@ -93,7 +135,11 @@ pub async fn login(state: &AppState, client_ip: &str, email: &str, password: &st
         Ok(e) => db::users::find_by_email(&mut *state.db.conn().await?, e.as_str()).await?,
         Err(_) => None,
     };
-    let ok = verify_password(password.to_owned(), user.as_ref().map(|u| u.password_hash.clone())).await;
+    let ok = verify_password(
+        password.to_owned(),
+        user.as_ref().map(|u| u.password_hash.clone()),
+    )
+    .await;
     let user = {
         let mut limits = state.login_limits.lock().unwrap_or_else(|p| p.into_inner());
         match user {
@@ -129,9 +175,18 @@ pub async fn session_user(state: &AppState, secret: &str) -> Result<Option<User>
 }
 
 /// Changes a password after checking the current one; other sessions of the user end.
-pub async fn change_password(state: &AppState, user: &User, session_secret: &str, current: &str, new: &str) -> Result<()> {
+pub async fn change_password(
+    state: &AppState,
+    user: &User,
+    session_secret: &str,
+    current: &str,
+    new: &str,
+) -> Result<()> {
     if !verify_password(current.to_owned(), Some(user.password_hash.clone())).await {
-        return Err(Error::invalid("current_password", "is not your current password"));
+        return Err(Error::invalid(
+            "current_password",
+            "is not your current password",
+        ));
     }
     text::password("new_password", new)?;
     let hash = hash_password(new.to_owned()).await?;
@@ -153,19 +208,39 @@ pub async fn rename(state: &AppState, user: &User, new_name: &str) -> Result<()>
 
 /// Emails a reset link if the account exists; says nothing either way.
 pub async fn request_reset(state: &AppState, email: &str) -> Result<()> {
-    let Ok(email) = Email::parse(email) else { return Ok(()) };
+    let Ok(email) = Email::parse(email) else {
+        return Ok(());
+    };
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    if db::users::find_by_email(&mut tx, email.as_str()).await?.is_none() {
+    if db::users::find_by_email(&mut tx, email.as_str())
+        .await?
+        .is_none()
+    {
         return Ok(());
     }
     let secret = new_secret("brst");
-    db::email_links::insert(&mut tx, now, Purpose::Reset, email.as_str(), &hash_secret(&secret), now.plus_seconds(RESET_LINK_SECONDS)).await?;
+    db::email_links::insert(
+        &mut tx,
+        now,
+        Purpose::Reset,
+        email.as_str(),
+        &hash_secret(&secret),
+        now.plus_seconds(RESET_LINK_SECONDS),
+    )
+    .await?;
     let body = format!(
         "Someone asked to reset the password of your Beacon account.\n\nTo choose a new password, open this link within an hour:\n{}\n\nIf it was not you, ignore this email; your password stays as it is.",
         state.url(&format!("/reset/{secret}"))
     );
-    let mail = QueuedEmail::queue(&mut tx, now, email.as_str(), "Reset your Beacon password", body).await?;
+    let mail = QueuedEmail::queue(
+        &mut tx,
+        now,
+        email.as_str(),
+        "Reset your Beacon password",
+        body,
+    )
+    .await?;
     tx.commit().await?;
     mail.log();
     Ok(())
@@ -174,7 +249,11 @@ pub async fn request_reset(state: &AppState, email: &str) -> Result<()> {
 /// Whether a reset link can still be used.
 pub async fn reset_link_is_live(state: &AppState, secret: &str) -> Result<bool> {
     let mut c = state.db.conn().await?;
-    Ok(db::email_links::peek(&mut c, state.now(), Purpose::Reset, &hash_secret(secret)).await?.is_some())
+    Ok(
+        db::email_links::peek(&mut c, state.now(), Purpose::Reset, &hash_secret(secret))
+            .await?
+            .is_some(),
+    )
 }
 
 /// Sets a new password with a reset link (once), ends every session and opens a new one.
@@ -182,16 +261,23 @@ pub async fn complete_reset(state: &AppState, secret: &str, new: &str) -> Result
     text::password("password", new)?;
     let hash = hash_password(new.to_owned()).await?;
     let mut tx = state.db.begin().await?;
-    let email = db::email_links::consume(&mut tx, state.now(), Purpose::Reset, &hash_secret(secret)).await?;
+    let email =
+        db::email_links::consume(&mut tx, state.now(), Purpose::Reset, &hash_secret(secret))
+            .await?;
     let user = match email {
-        Some(email) => db::users::find_by_email(&mut tx, &email).await?.ok_or(Error::NotFound)?,
+        Some(email) => db::users::find_by_email(&mut tx, &email)
+            .await?
+            .ok_or(Error::NotFound)?,
         None => return Err(Error::NotFound),
     };
     db::users::update_password(&mut tx, &user.id, &hash).await?;
     db::sessions::delete_all_of_user(&mut tx, &user.id, None).await?;
     let session = insert_session(&mut tx, state, &user).await?;
     tx.commit().await?;
-    Ok(NewSession { secret: session, user })
+    Ok(NewSession {
+        secret: session,
+        user,
+    })
 }
 
 /// Starts an open sign-up: emails a link to finish it (or, for a known address, a reminder).
@@ -204,21 +290,46 @@ pub async fn request_signup(state: &AppState, email: &str) -> Result<()> {
     let email = Email::parse(email)?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    let mail = if db::users::find_by_email(&mut tx, email.as_str()).await?.is_some() {
+    let mail = if db::users::find_by_email(&mut tx, email.as_str())
+        .await?
+        .is_some()
+    {
         let body = format!(
             "Someone tried to create a Beacon account with this address, which already has one.\n\nSign in at {}\nForgot your password? {}",
             state.url("/login"),
             state.url("/reset")
         );
-        QueuedEmail::queue(&mut tx, now, email.as_str(), "You already have a Beacon account", body).await?
+        QueuedEmail::queue(
+            &mut tx,
+            now,
+            email.as_str(),
+            "You already have a Beacon account",
+            body,
+        )
+        .await?
     } else {
         let secret = new_secret("bsup");
-        db::email_links::insert(&mut tx, now, Purpose::Signup, email.as_str(), &hash_secret(&secret), now.plus_seconds(SIGNUP_LINK_SECONDS)).await?;
+        db::email_links::insert(
+            &mut tx,
+            now,
+            Purpose::Signup,
+            email.as_str(),
+            &hash_secret(&secret),
+            now.plus_seconds(SIGNUP_LINK_SECONDS),
+        )
+        .await?;
         let body = format!(
             "Welcome to Beacon.\n\nTo finish creating your account, open this link within 24 hours:\n{}",
             state.url(&format!("/signup/{secret}"))
         );
-        QueuedEmail::queue(&mut tx, now, email.as_str(), "Finish creating your Beacon account", body).await?
+        QueuedEmail::queue(
+            &mut tx,
+            now,
+            email.as_str(),
+            "Finish creating your Beacon account",
+            body,
+        )
+        .await?
     };
     tx.commit().await?;
     mail.log();
@@ -232,17 +343,30 @@ pub async fn signup_link_email(state: &AppState, secret: &str) -> Result<Option<
 }
 
 /// Finishes a sign-up with its link: creates the account and signs it in.
-pub async fn complete_signup(state: &AppState, secret: &str, name_: &str, password: &str) -> Result<NewSession> {
-    let email = signup_link_email(state, secret).await?.ok_or(Error::NotFound)?;
+pub async fn complete_signup(
+    state: &AppState,
+    secret: &str,
+    name_: &str,
+    password: &str,
+) -> Result<NewSession> {
+    let email = signup_link_email(state, secret)
+        .await?
+        .ok_or(Error::NotFound)?;
     let account = NewAccount::parse(&email, name_, password)?;
     let hash = hash_password(account.password).await?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    db::email_links::consume(&mut tx, now, Purpose::Signup, &hash_secret(secret)).await?.ok_or(Error::NotFound)?;
-    let user = db::users::insert(&mut tx, now, account.email.as_str(), &account.name, &hash).await?;
+    db::email_links::consume(&mut tx, now, Purpose::Signup, &hash_secret(secret))
+        .await?
+        .ok_or(Error::NotFound)?;
+    let user =
+        db::users::insert(&mut tx, now, account.email.as_str(), &account.name, &hash).await?;
     let session = insert_session(&mut tx, state, &user).await?;
     tx.commit().await?;
-    Ok(NewSession { secret: session, user })
+    Ok(NewSession {
+        secret: session,
+        user,
+    })
 }
 
 /// Opens a session for a user who just proved who they are another way (an invitation sign-up).

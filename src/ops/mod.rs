@@ -27,12 +27,18 @@ pub struct Actor {
 impl Actor {
     /// A signed-in user.
     pub fn user(id: &Id, email: &str) -> Self {
-        Actor { user_id: Some(id.clone()), label: email.to_owned() }
+        Actor {
+            user_id: Some(id.clone()),
+            label: email.to_owned(),
+        }
     }
 
     /// An API token.
     pub fn token(name: &str) -> Self {
-        Actor { user_id: None, label: format!("token:{name}") }
+        Actor {
+            user_id: None,
+            label: format!("token:{name}"),
+        }
     }
 }
 
@@ -50,7 +56,10 @@ impl OrgAccess {
         if self.role.can(permission) {
             Ok(())
         } else {
-            Err(Error::Forbidden(format!("your role ({}) does not allow this", self.role)))
+            Err(Error::Forbidden(format!(
+                "your role ({}) does not allow this",
+                self.role
+            )))
         }
     }
 
@@ -69,7 +78,13 @@ impl OrgAccess {
         object_id: &str,
         details: serde_json::Value,
     ) -> Result<()> {
-        let entry = db::audit::NewEntry { actor: &self.actor.label, action, object_type, object_id, details };
+        let entry = db::audit::NewEntry {
+            actor: &self.actor.label,
+            action,
+            object_type,
+            object_id,
+            details,
+        };
         Ok(db::audit::insert(c, &self.org.id, now, entry).await?)
     }
 }
@@ -93,7 +108,10 @@ fn decoy_hash() -> &'static str {
     DECOY.get_or_init(|| {
         let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
         let secret = crate::domain::ids::random_string(32);
-        Argon2::default().hash_password(secret.as_bytes(), &salt).map(|h| h.to_string()).unwrap_or_default()
+        Argon2::default()
+            .hash_password(secret.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .unwrap_or_default()
     })
 }
 
@@ -103,7 +121,11 @@ pub async fn verify_password(password: String, hash: Option<String>) -> bool {
     tokio::task::spawn_blocking(move || {
         let hash = hash.unwrap_or_else(|| decoy_hash().to_owned());
         let ok = PasswordHash::new(&hash)
-            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false);
         ok && known
     })
@@ -121,9 +143,19 @@ pub struct QueuedEmail {
 
 impl QueuedEmail {
     /// Writes the email to the outbox in the caller's transaction.
-    pub async fn queue(c: &mut AnyConnection, now: Timestamp, to: &str, subject: &str, body: String) -> Result<Self> {
+    pub async fn queue(
+        c: &mut AnyConnection,
+        now: Timestamp,
+        to: &str,
+        subject: &str,
+        body: String,
+    ) -> Result<Self> {
         db::outbox::insert_email(c, now, to, subject, &body).await?;
-        Ok(QueuedEmail { to: to.to_owned(), subject: subject.to_owned(), body })
+        Ok(QueuedEmail {
+            to: to.to_owned(),
+            subject: subject.to_owned(),
+            body,
+        })
     }
 
     /// Prints the email to the log: the delivery channel until SMTP arrives.

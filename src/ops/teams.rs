@@ -26,20 +26,43 @@ pub async fn create(state: &AppState, access: &OrgAccess, team_name: &str) -> Re
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let team = db::teams::insert(&mut tx, access.org_id(), now, &team_name).await?;
-    access.audit(&mut tx, now, "team.create", "team", team.id.as_str(), json!({"name": team_name})).await?;
+    access
+        .audit(
+            &mut tx,
+            now,
+            "team.create",
+            "team",
+            team.id.as_str(),
+            json!({"name": team_name}),
+        )
+        .await?;
     tx.commit().await?;
     Ok(team)
 }
 
 /// Renames a team.
-pub async fn rename(state: &AppState, access: &OrgAccess, team_id: &Id, team_name: &str) -> Result<Team> {
+pub async fn rename(
+    state: &AppState,
+    access: &OrgAccess,
+    team_id: &Id,
+    team_name: &str,
+) -> Result<Team> {
     access.require(Permission::ManageMembers)?;
     let team_name = name("name", team_name)?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let before = db::teams::get(&mut tx, access.org_id(), team_id).await?;
     db::teams::rename(&mut tx, access.org_id(), team_id, &team_name).await?;
-    access.audit(&mut tx, now, "team.rename", "team", team_id.as_str(), json!({"from": before.name, "to": team_name})).await?;
+    access
+        .audit(
+            &mut tx,
+            now,
+            "team.rename",
+            "team",
+            team_id.as_str(),
+            json!({"from": before.name, "to": team_name}),
+        )
+        .await?;
     let team = db::teams::get(&mut tx, access.org_id(), team_id).await?;
     tx.commit().await?;
     Ok(team)
@@ -52,34 +75,77 @@ pub async fn delete(state: &AppState, access: &OrgAccess, team_id: &Id) -> Resul
     let mut tx = state.db.begin().await?;
     let team = db::teams::get(&mut tx, access.org_id(), team_id).await?;
     db::teams::delete(&mut tx, access.org_id(), team_id).await?;
-    access.audit(&mut tx, now, "team.delete", "team", team_id.as_str(), json!({"name": team.name})).await?;
+    access
+        .audit(
+            &mut tx,
+            now,
+            "team.delete",
+            "team",
+            team_id.as_str(),
+            json!({"name": team.name}),
+        )
+        .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Adds one of the org's members to a team.
-pub async fn add_member(state: &AppState, access: &OrgAccess, team_id: &Id, user_id: &Id) -> Result<()> {
+pub async fn add_member(
+    state: &AppState,
+    access: &OrgAccess,
+    team_id: &Id,
+    user_id: &Id,
+) -> Result<()> {
     access.require(Permission::ManageMembers)?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let team = db::teams::get(&mut tx, access.org_id(), team_id).await?;
-    if db::members::role_of(&mut tx, access.org_id(), user_id).await?.is_none() {
-        return Err(Error::Invalid(vec![FieldError::new("user_id", "is not a member of this organization")]));
+    if db::members::role_of(&mut tx, access.org_id(), user_id)
+        .await?
+        .is_none()
+    {
+        return Err(Error::Invalid(vec![FieldError::new(
+            "user_id",
+            "is not a member of this organization",
+        )]));
     }
     db::teams::add_member(&mut tx, access.org_id(), now, team_id, user_id).await?;
-    access.audit(&mut tx, now, "team.member_add", "team", team_id.as_str(), json!({"team": team.name, "user_id": user_id})).await?;
+    access
+        .audit(
+            &mut tx,
+            now,
+            "team.member_add",
+            "team",
+            team_id.as_str(),
+            json!({"team": team.name, "user_id": user_id}),
+        )
+        .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Removes a member from a team.
-pub async fn remove_member(state: &AppState, access: &OrgAccess, team_id: &Id, user_id: &Id) -> Result<()> {
+pub async fn remove_member(
+    state: &AppState,
+    access: &OrgAccess,
+    team_id: &Id,
+    user_id: &Id,
+) -> Result<()> {
     access.require(Permission::ManageMembers)?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let team = db::teams::get(&mut tx, access.org_id(), team_id).await?;
     db::teams::remove_member(&mut tx, access.org_id(), team_id, user_id).await?;
-    access.audit(&mut tx, now, "team.member_remove", "team", team_id.as_str(), json!({"team": team.name, "user_id": user_id})).await?;
+    access
+        .audit(
+            &mut tx,
+            now,
+            "team.member_remove",
+            "team",
+            team_id.as_str(),
+            json!({"team": team.name, "user_id": user_id}),
+        )
+        .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -15,18 +15,43 @@ pub async fn list(state: &AppState, access: &OrgAccess, limit: i64) -> Result<Ve
 }
 
 /// Creates a token no stronger than the caller's role; returns the record and the secret, once.
-pub async fn create(state: &AppState, access: &OrgAccess, token_name: &str, role: Role) -> Result<(Token, String)> {
+pub async fn create(
+    state: &AppState,
+    access: &OrgAccess,
+    token_name: &str,
+    role: Role,
+) -> Result<(Token, String)> {
     access.require(Permission::ManageTokens)?;
     let token_name = name("name", token_name)?;
     if !access.role.may_grant(role) {
-        return Err(Error::Forbidden(format!("your role ({}) cannot create a {role} token", access.role)));
+        return Err(Error::Forbidden(format!(
+            "your role ({}) cannot create a {role} token",
+            access.role
+        )));
     }
     let secret = new_secret("bcn");
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    let token =
-        db::tokens::insert(&mut tx, access.org_id(), now, &token_name, role, &hash_secret(&secret), access.actor.user_id.as_ref()).await?;
-    access.audit(&mut tx, now, "token.create", "token", token.id.as_str(), json!({"name": token_name, "role": role})).await?;
+    let token = db::tokens::insert(
+        &mut tx,
+        access.org_id(),
+        now,
+        &token_name,
+        role,
+        &hash_secret(&secret),
+        access.actor.user_id.as_ref(),
+    )
+    .await?;
+    access
+        .audit(
+            &mut tx,
+            now,
+            "token.create",
+            "token",
+            token.id.as_str(),
+            json!({"name": token_name, "role": role}),
+        )
+        .await?;
     tx.commit().await?;
     Ok((token, secret))
 }
@@ -37,7 +62,16 @@ pub async fn revoke(state: &AppState, access: &OrgAccess, token_id: &Id) -> Resu
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let token = db::tokens::revoke(&mut tx, access.org_id(), now, token_id).await?;
-    access.audit(&mut tx, now, "token.revoke", "token", token_id.as_str(), json!({"name": token.name, "role": token.role})).await?;
+    access
+        .audit(
+            &mut tx,
+            now,
+            "token.revoke",
+            "token",
+            token_id.as_str(),
+            json!({"name": token.name, "role": token.role}),
+        )
+        .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -56,5 +90,9 @@ pub async fn authenticate(state: &AppState, secret: &str) -> Result<Option<OrgAc
         db::tokens::touch(&mut tx, &org.id, &token.id, now).await?;
         tx.commit().await?;
     }
-    Ok(Some(OrgAccess { org, role: token.role, actor: Actor::token(&token.name) }))
+    Ok(Some(OrgAccess {
+        org,
+        role: token.role,
+        actor: Actor::token(&token.name),
+    }))
 }

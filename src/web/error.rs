@@ -36,33 +36,68 @@ pub fn describe(err: &Error) -> (StatusCode, &'static str, String, BTreeMap<Stri
                 [one] => format!("{} {}", one.field, one.message),
                 _ => "some fields are invalid".to_owned(),
             };
-            (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", message)
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                message,
+            )
         }
         Error::BadRequest(m) => (StatusCode::BAD_REQUEST, "bad_request", m.clone()),
-        Error::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", "sign in or send a valid API token".to_owned()),
+        Error::Unauthorized => (
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "sign in or send a valid API token".to_owned(),
+        ),
         Error::Forbidden(m) => (StatusCode::FORBIDDEN, "forbidden", m.clone()),
-        Error::NotFound => (StatusCode::NOT_FOUND, "not_found", "nothing here".to_owned()),
+        Error::NotFound => (
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "nothing here".to_owned(),
+        ),
         Error::Conflict(e) => {
             fields.insert(e.field.to_owned(), e.message.clone());
-            (StatusCode::CONFLICT, "conflict", format!("{} {}", e.field, e.message))
+            (
+                StatusCode::CONFLICT,
+                "conflict",
+                format!("{} {}", e.field, e.message),
+            )
         }
-        Error::TooManyRequests { retry_after } => {
-            (StatusCode::TOO_MANY_REQUESTS, "rate_limited", format!("too many attempts; try again in {retry_after} seconds"))
-        }
+        Error::TooManyRequests { retry_after } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("too many attempts; try again in {retry_after} seconds"),
+        ),
         Error::Internal(cause) => {
             tracing::error!(error = ?cause, "internal error");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side; it has been logged".to_owned())
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "something went wrong on our side; it has been logged".to_owned(),
+            )
         }
     };
     (status, code, message, fields)
 }
 
 /// A JSON error response.
-pub fn json_error(status: StatusCode, code: &str, message: impl Into<String>, fields: BTreeMap<String, String>) -> Response {
-    let body = ErrorBody { error: ErrorDetail { code: code.to_owned(), message: message.into(), fields } };
+pub fn json_error(
+    status: StatusCode,
+    code: &str,
+    message: impl Into<String>,
+    fields: BTreeMap<String, String>,
+) -> Response {
+    let body = ErrorBody {
+        error: ErrorDetail {
+            code: code.to_owned(),
+            message: message.into(),
+            fields,
+        },
+    };
     let mut response = (status, axum::Json(body)).into_response();
     if status == StatusCode::UNAUTHORIZED {
-        response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
     response
 }
@@ -86,7 +121,9 @@ impl IntoResponse for ApiError {
         let (status, code, message, fields) = describe(&self.0);
         let mut response = json_error(status, code, message, fields);
         if let Some(secs) = retry {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }

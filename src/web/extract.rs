@@ -30,9 +30,13 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(e @ JsonRejection::JsonDataError(_)) => {
-                Err(rejection(e.status(), e.body_text().replace("Failed to deserialize the JSON body into the target type: ", "")))
-            }
+            Err(e @ JsonRejection::JsonDataError(_)) => Err(rejection(
+                e.status(),
+                e.body_text().replace(
+                    "Failed to deserialize the JSON body into the target type: ",
+                    "",
+                ),
+            )),
             Err(e) => Err(rejection(e.status(), e.body_text())),
         }
     }
@@ -47,7 +51,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(q) => Ok(ApiQuery(q.0)),
-            Err(e @ QueryRejection::FailedToDeserializeQueryString(_)) => Err(rejection(e.status(), e.body_text())),
+            Err(e @ QueryRejection::FailedToDeserializeQueryString(_)) => {
+                Err(rejection(e.status(), e.body_text()))
+            }
             Err(e) => Err(rejection(e.status(), e.body_text())),
         }
     }
@@ -59,7 +65,10 @@ pub struct PathParams(pub HashMap<String, String>);
 impl PathParams {
     /// A parameter as an entity id; any other shape is `NotFound`.
     pub fn id(&self, name: &str) -> Result<crate::domain::Id, Error> {
-        self.0.get(name).and_then(|v| crate::domain::Id::parse(v)).ok_or(Error::NotFound)
+        self.0
+            .get(name)
+            .and_then(|v| crate::domain::Id::parse(v))
+            .ok_or(Error::NotFound)
     }
 
     /// A parameter as text.
@@ -72,9 +81,12 @@ impl<S: Send + Sync> FromRequestParts<S> for PathParams {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
-        match axum::extract::Path::<HashMap<String, String>>::from_request_parts(parts, state).await {
+        match axum::extract::Path::<HashMap<String, String>>::from_request_parts(parts, state).await
+        {
             Ok(p) => Ok(PathParams(p.0)),
-            Err(e @ PathRejection::FailedToDeserializePathParams(_)) => Err(rejection(axum::http::StatusCode::NOT_FOUND, e.body_text())),
+            Err(e @ PathRejection::FailedToDeserializePathParams(_)) => {
+                Err(rejection(axum::http::StatusCode::NOT_FOUND, e.body_text()))
+            }
             Err(e) => Err(rejection(e.status(), e.body_text())),
         }
     }
@@ -102,10 +114,17 @@ pub fn client_ip(parts: &Parts) -> String {
 }
 
 /// The signed-in user of the request's session cookie, if any.
-pub async fn session_user(state: &AppState, headers: &HeaderMap) -> Result<Option<(User, String)>, Error> {
-    let Some(secret) = cookie(headers, SESSION_COOKIE) else { return Ok(None) };
+pub async fn session_user(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<(User, String)>, Error> {
+    let Some(secret) = cookie(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
     let secret = secret.to_owned();
-    Ok(crate::ops::accounts::session_user(state, &secret).await?.map(|u| (u, secret)))
+    Ok(crate::ops::accounts::session_user(state, &secret)
+        .await?
+        .map(|u| (u, secret)))
 }
 
 /// Who is calling the API: an org-scoped token, or a signed-in user.
@@ -118,13 +137,20 @@ impl FromRequestParts<AppState> for ApiCaller {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let bearer = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok());
         let result = match bearer {
             Some(value) => match value.strip_prefix("Bearer ") {
-                Some(secret) => crate::ops::tokens::authenticate(state, secret.trim()).await.map(|a| a.map(ApiCaller::Token)),
+                Some(secret) => crate::ops::tokens::authenticate(state, secret.trim())
+                    .await
+                    .map(|a| a.map(ApiCaller::Token)),
                 None => Ok(None),
             },
-            None => session_user(state, &parts.headers).await.map(|u| u.map(|(u, _)| ApiCaller::User(u))),
+            None => session_user(state, &parts.headers)
+                .await
+                .map(|u| u.map(|(u, _)| ApiCaller::User(u))),
         };
         match result {
             Ok(Some(caller)) => Ok(caller),

@@ -11,7 +11,9 @@ use std::fmt::Write;
 use std::sync::Mutex;
 use std::time::Instant;
 
-const BUCKETS: [f64; 12] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5];
+const BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
 
 #[derive(Default)]
 struct Histogram {
@@ -30,7 +32,9 @@ pub struct Metrics {
 impl Metrics {
     fn record(&self, method: &str, route: &str, status: u16, seconds: f64) {
         let mut requests = self.requests.lock().unwrap_or_else(|p| p.into_inner());
-        *requests.entry((method.to_owned(), route.to_owned(), status)).or_default() += 1;
+        *requests
+            .entry((method.to_owned(), route.to_owned(), status))
+            .or_default() += 1;
         drop(requests);
         let mut latency = self.latency.lock().unwrap_or_else(|p| p.into_inner());
         let h = latency.entry(route.to_owned()).or_default();
@@ -47,18 +51,40 @@ impl Metrics {
     pub fn render(&self, pool_size: u32, pool_idle: usize) -> String {
         let mut out = String::new();
         out.push_str("# HELP beacon_http_requests_total HTTP requests by method, route and status.\n# TYPE beacon_http_requests_total counter\n");
-        for ((method, route, status), n) in self.requests.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+        for ((method, route, status), n) in self
+            .requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
             let _ = writeln!(out, "beacon_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}", escape(route));
         }
         out.push_str("# HELP beacon_http_request_duration_seconds HTTP request latency by route.\n# TYPE beacon_http_request_duration_seconds histogram\n");
-        for (route, h) in self.latency.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+        for (route, h) in self
+            .latency
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
             let route = escape(route);
             for (bound, n) in BUCKETS.iter().zip(h.counts) {
                 let _ = writeln!(out, "beacon_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {n}");
             }
-            let _ = writeln!(out, "beacon_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}", h.count);
-            let _ = writeln!(out, "beacon_http_request_duration_seconds_sum{{route=\"{route}\"}} {}", h.sum);
-            let _ = writeln!(out, "beacon_http_request_duration_seconds_count{{route=\"{route}\"}} {}", h.count);
+            let _ = writeln!(
+                out,
+                "beacon_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
+                h.count
+            );
+            let _ = writeln!(
+                out,
+                "beacon_http_request_duration_seconds_sum{{route=\"{route}\"}} {}",
+                h.sum
+            );
+            let _ = writeln!(
+                out,
+                "beacon_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
+                h.count
+            );
         }
         out.push_str("# HELP beacon_db_pool_connections Open database connections.\n# TYPE beacon_db_pool_connections gauge\n");
         let _ = writeln!(out, "beacon_db_pool_connections {pool_size}");
@@ -76,9 +102,18 @@ fn escape(s: &str) -> String {
 pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().as_str().to_owned();
-    let route = request.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_else(|| "unmatched".to_owned());
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
     let response = next.run(request).await;
-    state.metrics.record(&method, &route, response.status().as_u16(), started.elapsed().as_secs_f64());
+    state.metrics.record(
+        &method,
+        &route,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
     response
 }
 
@@ -86,7 +121,13 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
 pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
     let pool = state.db.pool();
     let body = state.metrics.render(pool.size(), pool.num_idle());
-    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body)
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        body,
+    )
 }
 
 #[cfg(test)]
@@ -99,7 +140,9 @@ mod tests {
         m.record("GET", "/healthz", 200, 0.002);
         m.record("GET", "/healthz", 200, 0.2);
         let text = m.render(3, 1);
-        assert!(text.contains("beacon_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 2"));
+        assert!(text.contains(
+            "beacon_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 2"
+        ));
         assert!(text.contains("le=\"0.0025\"} 1"));
         assert!(text.contains("le=\"0.25\"} 2"));
         assert!(text.contains("beacon_db_pool_connections 3"));

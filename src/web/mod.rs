@@ -38,18 +38,42 @@ pub fn router(state: AppState) -> Router {
     // resolves the org; each operation checks the role.
     let api = Router::new()
         .route("/api/v1/orgs", get(ao::list).post(ao::create))
-        .route("/api/v1/orgs/{org}", get(ao::get).patch(ao::update).delete(ao::delete))
+        .route(
+            "/api/v1/orgs/{org}",
+            get(ao::get).patch(ao::update).delete(ao::delete),
+        )
         .route("/api/v1/orgs/{org}/audit-log", get(ao::audit_log))
         .route("/api/v1/orgs/{org}/members", get(am::list))
-        .route("/api/v1/orgs/{org}/members/{user_id}", get(am::get).patch(am::update).delete(am::delete))
-        .route("/api/v1/orgs/{org}/invitations", get(am::list_invitations).post(am::create_invitation))
-        .route("/api/v1/orgs/{org}/invitations/{id}", axum::routing::delete(am::revoke_invitation))
+        .route(
+            "/api/v1/orgs/{org}/members/{user_id}",
+            get(am::get).patch(am::update).delete(am::delete),
+        )
+        .route(
+            "/api/v1/orgs/{org}/invitations",
+            get(am::list_invitations).post(am::create_invitation),
+        )
+        .route(
+            "/api/v1/orgs/{org}/invitations/{id}",
+            axum::routing::delete(am::revoke_invitation),
+        )
         .route("/api/v1/orgs/{org}/teams", get(at::list).post(at::create))
-        .route("/api/v1/orgs/{org}/teams/{id}", get(at::get).patch(at::update).delete(at::delete))
-        .route("/api/v1/orgs/{org}/teams/{id}/members", get(at::list_members).post(at::add_member))
-        .route("/api/v1/orgs/{org}/teams/{id}/members/{user_id}", axum::routing::delete(at::remove_member))
+        .route(
+            "/api/v1/orgs/{org}/teams/{id}",
+            get(at::get).patch(at::update).delete(at::delete),
+        )
+        .route(
+            "/api/v1/orgs/{org}/teams/{id}/members",
+            get(at::list_members).post(at::add_member),
+        )
+        .route(
+            "/api/v1/orgs/{org}/teams/{id}/members/{user_id}",
+            axum::routing::delete(at::remove_member),
+        )
         .route("/api/v1/orgs/{org}/tokens", get(ak::list).post(ak::create))
-        .route("/api/v1/orgs/{org}/tokens/{id}", axum::routing::delete(ak::revoke))
+        .route(
+            "/api/v1/orgs/{org}/tokens/{id}",
+            axum::routing::delete(ak::revoke),
+        )
         .method_not_allowed_fallback(api_method_not_allowed)
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", api::openapi::document()));
 
@@ -60,10 +84,19 @@ pub fn router(state: AppState) -> Router {
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/logout", post(auth::logout))
         .route("/signup", get(auth::signup_page).post(auth::signup))
-        .route("/signup/{token}", get(auth::signup_finish_page).post(auth::signup_finish))
+        .route(
+            "/signup/{token}",
+            get(auth::signup_finish_page).post(auth::signup_finish),
+        )
         .route("/reset", get(auth::reset_page).post(auth::reset))
-        .route("/reset/{token}", get(auth::reset_finish_page).post(auth::reset_finish))
-        .route("/invitations/{token}", get(dm::invitation_page).post(dm::accept_invitation));
+        .route(
+            "/reset/{token}",
+            get(auth::reset_finish_page).post(auth::reset_finish),
+        )
+        .route(
+            "/invitations/{token}",
+            get(dm::invitation_page).post(dm::accept_invitation),
+        );
 
     // Pages for a signed-in user (the `SignedIn` extractor redirects others to sign in), and
     // inside an org (the `DashOrg` extractor: members only; each operation checks the role).
@@ -73,19 +106,28 @@ pub fn router(state: AppState) -> Router {
         .route("/account/password", post(account::change_password))
         .route("/orgs/new", get(dorg::new_page).post(dorg::create))
         .route("/orgs/{org}", get(dorg::overview))
-        .route("/orgs/{org}/settings", get(dorg::settings).post(dorg::update))
+        .route(
+            "/orgs/{org}/settings",
+            get(dorg::settings).post(dorg::update),
+        )
         .route("/orgs/{org}/delete", post(dorg::delete))
         .route("/orgs/{org}/audit", get(dorg::audit))
         .route("/orgs/{org}/members", get(dm::page))
         .route("/orgs/{org}/members/{user_id}/role", post(dm::change_role))
         .route("/orgs/{org}/members/{user_id}/remove", post(dm::remove))
         .route("/orgs/{org}/invitations", post(dm::invite))
-        .route("/orgs/{org}/invitations/{id}/revoke", post(dm::revoke_invitation))
+        .route(
+            "/orgs/{org}/invitations/{id}/revoke",
+            post(dm::revoke_invitation),
+        )
         .route("/orgs/{org}/teams", get(dt::page).post(dt::create))
         .route("/orgs/{org}/teams/{id}/rename", post(dt::rename))
         .route("/orgs/{org}/teams/{id}/delete", post(dt::delete))
         .route("/orgs/{org}/teams/{id}/members", post(dt::add_member))
-        .route("/orgs/{org}/teams/{id}/members/{user_id}/remove", post(dt::remove_member))
+        .route(
+            "/orgs/{org}/teams/{id}/members/{user_id}/remove",
+            post(dt::remove_member),
+        )
         .route("/orgs/{org}/tokens", get(dk::page).post(dk::create))
         .route("/orgs/{org}/tokens/{id}/revoke", post(dk::revoke));
 
@@ -93,7 +135,10 @@ pub fn router(state: AppState) -> Router {
         .merge(signed_in_pages)
         .method_not_allowed_fallback(page_method_not_allowed)
         .layer(middleware::from_fn(dashboard::csrf::ensure_cookie))
-        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")));
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
 
     Router::new()
         .merge(ops)
@@ -101,7 +146,10 @@ pub fn router(state: AppState) -> Router {
         .merge(pages)
         .fallback(not_found)
         .layer(middleware::from_fn(security_headers))
-        .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }
@@ -115,15 +163,28 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 async fn api_not_found() -> Response {
-    json_error(StatusCode::NOT_FOUND, "not_found", "no such endpoint", BTreeMap::new())
+    json_error(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "no such endpoint",
+        BTreeMap::new(),
+    )
 }
 
 async fn api_method_not_allowed() -> Response {
-    json_error(StatusCode::METHOD_NOT_ALLOWED, code_for(StatusCode::METHOD_NOT_ALLOWED), "this endpoint does not answer that method", BTreeMap::new())
+    json_error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        code_for(StatusCode::METHOD_NOT_ALLOWED),
+        "this endpoint does not answer that method",
+        BTreeMap::new(),
+    )
 }
 
 async fn page_method_not_allowed() -> Response {
-    dashboard::error_page(StatusCode::METHOD_NOT_ALLOWED, "That method is not allowed here.")
+    dashboard::error_page(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "That method is not allowed here.",
+    )
 }
 
 async fn not_found(request: Request) -> Response {
@@ -139,8 +200,14 @@ async fn security_headers(request: Request, next: Next) -> Response {
     let is_docs = request.uri().path().starts_with("/api/docs");
     let mut response = next.run(request).await;
     let h = response.headers_mut();
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     if !is_docs {
         h.insert(

@@ -27,31 +27,61 @@ pub struct CreateInvitation {
 /// Lists the organization's members.
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/members", tag = "members", params(("org" = String, Path, description = "Organization slug"), ListQuery),
     responses((status = 200, description = "Members", body = MemberList)))]
-pub async fn list(State(state): State<AppState>, ApiOrg(access): ApiOrg, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<MemberList>> {
-    Ok(Json(ops::members::list(&state, &access, q.limit()).await?.into_iter().collect()))
+pub async fn list(
+    State(state): State<AppState>,
+    ApiOrg(access): ApiOrg,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<MemberList>> {
+    Ok(Json(
+        ops::members::list(&state, &access, q.limit())
+            .await?
+            .into_iter()
+            .collect(),
+    ))
 }
 
 /// Reads one member.
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/members/{user_id}", tag = "members",
     params(("org" = String, Path, description = "Organization slug"), ("user_id" = String, Path, description = "User id")),
     responses((status = 200, description = "The member", body = MemberBody)))]
-pub async fn get(State(state): State<AppState>, ApiOrg(access): ApiOrg, path: PathParams) -> ApiResult<Json<MemberBody>> {
-    Ok(Json(ops::members::get(&state, &access, &path.id("user_id")?).await?.into()))
+pub async fn get(
+    State(state): State<AppState>,
+    ApiOrg(access): ApiOrg,
+    path: PathParams,
+) -> ApiResult<Json<MemberBody>> {
+    Ok(Json(
+        ops::members::get(&state, &access, &path.id("user_id")?)
+            .await?
+            .into(),
+    ))
 }
 
 /// Changes a member's role (owners alone grant or take ownership; the last owner stays).
 #[utoipa::path(patch, path = "/api/v1/orgs/{org}/members/{user_id}", tag = "members",
     params(("org" = String, Path, description = "Organization slug"), ("user_id" = String, Path, description = "User id")),
     request_body = ChangeRole, responses((status = 200, description = "The member", body = MemberBody)))]
-pub async fn update(State(state): State<AppState>, ApiOrg(access): ApiOrg, path: PathParams, ApiJson(body): ApiJson<ChangeRole>) -> ApiResult<Json<MemberBody>> {
-    Ok(Json(ops::members::change_role(&state, &access, &path.id("user_id")?, body.role).await?.into()))
+pub async fn update(
+    State(state): State<AppState>,
+    ApiOrg(access): ApiOrg,
+    path: PathParams,
+    ApiJson(body): ApiJson<ChangeRole>,
+) -> ApiResult<Json<MemberBody>> {
+    Ok(Json(
+        ops::members::change_role(&state, &access, &path.id("user_id")?, body.role)
+            .await?
+            .into(),
+    ))
 }
 
 /// Removes a member (or, for one's own id, leaves the organization).
 #[utoipa::path(delete, path = "/api/v1/orgs/{org}/members/{user_id}", tag = "members",
     params(("org" = String, Path, description = "Organization slug"), ("user_id" = String, Path, description = "User id")),
     responses((status = 204, description = "Removed")))]
-pub async fn delete(State(state): State<AppState>, ApiOrg(access): ApiOrg, path: PathParams) -> ApiResult<StatusCode> {
+pub async fn delete(
+    State(state): State<AppState>,
+    ApiOrg(access): ApiOrg,
+    path: PathParams,
+) -> ApiResult<StatusCode> {
     ops::members::remove(&state, &access, &path.id("user_id")?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -59,8 +89,17 @@ pub async fn delete(State(state): State<AppState>, ApiOrg(access): ApiOrg, path:
 /// Lists pending invitations.
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/invitations", tag = "invitations", params(("org" = String, Path, description = "Organization slug"), ListQuery),
     responses((status = 200, description = "Pending invitations", body = InvitationList)))]
-pub async fn list_invitations(State(state): State<AppState>, ApiOrg(access): ApiOrg, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<InvitationList>> {
-    Ok(Json(ops::members::list_invitations(&state, &access, q.limit()).await?.into_iter().collect()))
+pub async fn list_invitations(
+    State(state): State<AppState>,
+    ApiOrg(access): ApiOrg,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<InvitationList>> {
+    Ok(Json(
+        ops::members::list_invitations(&state, &access, q.limit())
+            .await?
+            .into_iter()
+            .collect(),
+    ))
 }
 
 /// Invites someone by email; the link is valid for 7 days and can be used once.
@@ -79,7 +118,11 @@ pub async fn create_invitation(
 #[utoipa::path(delete, path = "/api/v1/orgs/{org}/invitations/{id}", tag = "invitations",
     params(("org" = String, Path, description = "Organization slug"), ("id" = String, Path, description = "Invitation id")),
     responses((status = 204, description = "Revoked")))]
-pub async fn revoke_invitation(State(state): State<AppState>, ApiOrg(access): ApiOrg, path: PathParams) -> ApiResult<StatusCode> {
+pub async fn revoke_invitation(
+    State(state): State<AppState>,
+    ApiOrg(access): ApiOrg,
+    path: PathParams,
+) -> ApiResult<StatusCode> {
     ops::members::revoke_invitation(&state, &access, &path.id("id")?).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -45,7 +45,13 @@ pub struct OrgBody {
 
 impl From<db::orgs::Org> for OrgBody {
     fn from(o: db::orgs::Org) -> Self {
-        OrgBody { id: o.id.to_string(), slug: o.slug, name: o.name, time_zone: o.time_zone, created_at: o.created_at.to_rfc3339() }
+        OrgBody {
+            id: o.id.to_string(),
+            slug: o.slug,
+            name: o.name,
+            time_zone: o.time_zone,
+            created_at: o.created_at.to_rfc3339(),
+        }
     }
 }
 
@@ -62,7 +68,13 @@ pub struct MemberBody {
 
 impl From<db::members::Member> for MemberBody {
     fn from(m: db::members::Member) -> Self {
-        MemberBody { user_id: m.user_id.to_string(), email: m.email, name: m.name, role: m.role, joined_at: m.joined_at.to_rfc3339() }
+        MemberBody {
+            user_id: m.user_id.to_string(),
+            email: m.email,
+            name: m.name,
+            role: m.role,
+            joined_at: m.joined_at.to_rfc3339(),
+        }
     }
 }
 
@@ -100,7 +112,11 @@ pub struct TeamBody {
 
 impl From<db::teams::Team> for TeamBody {
     fn from(t: db::teams::Team) -> Self {
-        TeamBody { id: t.id.to_string(), name: t.name, member_ids: t.member_ids.iter().map(|i| i.to_string()).collect() }
+        TeamBody {
+            id: t.id.to_string(),
+            name: t.name,
+            member_ids: t.member_ids.iter().map(|i| i.to_string()).collect(),
+        }
     }
 }
 
@@ -172,7 +188,9 @@ macro_rules! list_type {
 
         impl<T: Into<$item>> FromIterator<T> for $name {
             fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
-                $name { data: iter.into_iter().map(Into::into).collect() }
+                $name {
+                    data: iter.into_iter().map(Into::into).collect(),
+                }
             }
         }
     };

@@ -24,10 +24,16 @@ struct ApiDoc;
 
 /// Error statuses any operation may answer, all with the [`ErrorBody`] shape.
 const ERRORS: &[(&str, &str)] = &[
-    ("400", "Malformed request (bad JSON syntax, bad query string)"),
+    (
+        "400",
+        "Malformed request (bad JSON syntax, bad query string)",
+    ),
     ("401", "No valid token or session"),
     ("403", "The caller's role does not allow this"),
-    ("404", "No such resource in an organization the caller can see"),
+    (
+        "404",
+        "No such resource in an organization the caller can see",
+    ),
     ("409", "Conflicts with existing data"),
     ("413", "Body larger than 1 MiB"),
     ("415", "Body is not application/json"),
@@ -39,16 +45,35 @@ const ERRORS: &[(&str, &str)] = &[
 pub fn document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     let components = doc.components.get_or_insert_with(Default::default);
-    components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+    );
     for item in doc.paths.paths.values_mut() {
-        let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
         for op in operations.into_iter().flatten() {
             for (status, description) in ERRORS {
                 let response = ResponseBuilder::new()
                     .description(*description)
-                    .content("application/json", ContentBuilder::new().schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name("ErrorBody")))).build())
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                                "ErrorBody",
+                            ))))
+                            .build(),
+                    )
                     .build();
-                op.responses.responses.entry((*status).to_owned()).or_insert(RefOr::T(response));
+                op.responses
+                    .responses
+                    .entry((*status).to_owned())
+                    .or_insert(RefOr::T(response));
             }
         }
     }

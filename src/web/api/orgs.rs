@@ -31,11 +31,16 @@ pub struct UpdateOrg {
 /// Lists the organizations the caller belongs to (a token sees its own org).
 #[utoipa::path(get, path = "/api/v1/orgs", tag = "orgs", params(ListQuery),
     responses((status = 200, description = "The caller's organizations", body = OrgList)))]
-pub async fn list(State(state): State<AppState>, caller: ApiCaller, ApiQuery(q): ApiQuery<ListQuery>) -> ApiResult<Json<OrgList>> {
+pub async fn list(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<Json<OrgList>> {
     let orgs = match caller {
         ApiCaller::Token(access) => vec![access.org],
         ApiCaller::User(user) => {
-            let memberships = crate::db::members::orgs_of_user(&mut *state.db.conn().await?, &user.id).await?;
+            let memberships =
+                crate::db::members::orgs_of_user(&mut *state.db.conn().await?, &user.id).await?;
             memberships.into_iter().map(|m| m.org).collect()
         }
     };
@@ -45,9 +50,16 @@ pub async fn list(State(state): State<AppState>, caller: ApiCaller, ApiQuery(q):
 /// Creates an organization owned by the signed-in user (org tokens cannot create orgs).
 #[utoipa::path(post, path = "/api/v1/orgs", tag = "orgs", request_body = CreateOrg,
     responses((status = 201, description = "Created", body = OrgBody)))]
-pub async fn create(State(state): State<AppState>, caller: ApiCaller, ApiJson(body): ApiJson<CreateOrg>) -> ApiResult<(StatusCode, Json<OrgBody>)> {
+pub async fn create(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    ApiJson(body): ApiJson<CreateOrg>,
+) -> ApiResult<(StatusCode, Json<OrgBody>)> {
     let ApiCaller::User(user) = caller else {
-        return Err(Error::Forbidden("an organization token cannot create organizations; sign in as a user".into()).into());
+        return Err(Error::Forbidden(
+            "an organization token cannot create organizations; sign in as a user".into(),
+        )
+        .into());
     };
     let org = ops::orgs::create(&state, &user, &body.slug, &body.name).await?;
     Ok((StatusCode::CREATED, Json(org.into())))
@@ -63,15 +75,28 @@ pub async fn get(ApiOrg(access): ApiOrg) -> ApiResult<Json<OrgBody>> {
 /// Changes an organization's slug, name or time zone (admins and owners).
 #[utoipa::path(patch, path = "/api/v1/orgs/{org}", tag = "orgs", params(("org" = String, Path, description = "Organization slug")),
     request_body = UpdateOrg, responses((status = 200, description = "Updated", body = OrgBody)))]
-pub async fn update(State(state): State<AppState>, ApiOrg(access): ApiOrg, ApiJson(body): ApiJson<UpdateOrg>) -> ApiResult<Json<OrgBody>> {
-    let changes = ops::orgs::OrgChanges { slug: body.slug, name: body.name, time_zone: body.time_zone };
-    Ok(Json(ops::orgs::update(&state, &access, changes).await?.into()))
+pub async fn update(
+    State(state): State<AppState>,
+    ApiOrg(access): ApiOrg,
+    ApiJson(body): ApiJson<UpdateOrg>,
+) -> ApiResult<Json<OrgBody>> {
+    let changes = ops::orgs::OrgChanges {
+        slug: body.slug,
+        name: body.name,
+        time_zone: body.time_zone,
+    };
+    Ok(Json(
+        ops::orgs::update(&state, &access, changes).await?.into(),
+    ))
 }
 
 /// Deletes an organization and everything in it (owners only).
 #[utoipa::path(delete, path = "/api/v1/orgs/{org}", tag = "orgs", params(("org" = String, Path, description = "Organization slug")),
     responses((status = 204, description = "Deleted")))]
-pub async fn delete(State(state): State<AppState>, ApiOrg(access): ApiOrg) -> ApiResult<StatusCode> {
+pub async fn delete(
+    State(state): State<AppState>,
+    ApiOrg(access): ApiOrg,
+) -> ApiResult<StatusCode> {
     ops::orgs::delete(&state, &access).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -90,8 +115,16 @@ pub struct AuditQuery {
 /// Reads the audit log, newest first (admins and owners).
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/audit-log", tag = "audit", params(("org" = String, Path, description = "Organization slug"), AuditQuery),
     responses((status = 200, description = "A page of entries", body = AuditPage)))]
-pub async fn audit_log(State(state): State<AppState>, ApiOrg(access): ApiOrg, ApiQuery(q): ApiQuery<AuditQuery>) -> ApiResult<Json<AuditPage>> {
+pub async fn audit_log(
+    State(state): State<AppState>,
+    ApiOrg(access): ApiOrg,
+    ApiQuery(q): ApiQuery<AuditQuery>,
+) -> ApiResult<Json<AuditPage>> {
     let limit = ops::clamp_limit(q.limit, 50, 100);
-    let (entries, next_cursor) = ops::orgs::audit_log(&state, &access, q.cursor.as_deref(), limit).await?;
-    Ok(Json(AuditPage { data: entries.into_iter().map(Into::into).collect(), next_cursor }))
+    let (entries, next_cursor) =
+        ops::orgs::audit_log(&state, &access, q.cursor.as_deref(), limit).await?;
+    Ok(Json(AuditPage {
+        data: entries.into_iter().map(Into::into).collect(),
+        next_cursor,
+    }))
 }

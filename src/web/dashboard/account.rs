@@ -21,7 +21,12 @@ struct AccountPage {
 /// `GET /account`.
 pub async fn page(State(state): State<AppState>, me: SignedIn) -> PageResult {
     let layout = me.layout(&state).await?;
-    Ok(render(&AccountPage { layout, name: me.user.name.clone(), email: me.user.email.clone(), errors: Errors::default() }))
+    Ok(render(&AccountPage {
+        layout,
+        name: me.user.name.clone(),
+        email: me.user.email.clone(),
+        errors: Errors::default(),
+    }))
 }
 
 /// The name form.
@@ -32,11 +37,20 @@ pub struct NameForm {
 }
 
 /// `POST /account/name`.
-pub async fn rename(State(state): State<AppState>, me: SignedIn, Form(form): Form<NameForm>) -> PageResult {
+pub async fn rename(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Form(form): Form<NameForm>,
+) -> PageResult {
     match accounts::rename(&state, &me.user, &form.name).await {
         Ok(()) => Ok(done("/account", Flash::Saved)),
         Err(e) => {
-            let page = AccountPage { layout: me.layout(&state).await?, name: form.name, email: me.user.email.clone(), errors: Errors::from_error(e)? };
+            let page = AccountPage {
+                layout: me.layout(&state).await?,
+                name: form.name,
+                email: me.user.email.clone(),
+                errors: Errors::from_error(e)?,
+            };
             Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
     }
@@ -51,11 +65,28 @@ pub struct PasswordChangeForm {
 }
 
 /// `POST /account/password`: other sessions end; this one stays.
-pub async fn change_password(State(state): State<AppState>, me: SignedIn, Form(form): Form<PasswordChangeForm>) -> PageResult {
-    match accounts::change_password(&state, &me.user, &me.session, &form.current_password, &form.new_password).await {
+pub async fn change_password(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Form(form): Form<PasswordChangeForm>,
+) -> PageResult {
+    match accounts::change_password(
+        &state,
+        &me.user,
+        &me.session,
+        &form.current_password,
+        &form.new_password,
+    )
+    .await
+    {
         Ok(()) => Ok(done("/account", Flash::PasswordChanged)),
         Err(e) => {
-            let page = AccountPage { layout: me.layout(&state).await?, name: me.user.name.clone(), email: me.user.email.clone(), errors: Errors::from_error(e)? };
+            let page = AccountPage {
+                layout: me.layout(&state).await?,
+                name: me.user.name.clone(),
+                email: me.user.email.clone(),
+                errors: Errors::from_error(e)?,
+            };
             Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
     }

@@ -21,7 +21,11 @@ pub struct CsrfToken(pub String);
 impl CsrfToken {
     /// The token the middleware attached to this request.
     pub fn of(parts: &Parts) -> String {
-        parts.extensions.get::<CsrfToken>().map(|t| t.0.clone()).unwrap_or_default()
+        parts
+            .extensions
+            .get::<CsrfToken>()
+            .map(|t| t.0.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -31,9 +35,13 @@ pub struct ClearFlash;
 
 /// Middleware: every page request carries a CSRF token; new visitors get the cookie.
 pub async fn ensure_cookie(mut request: Request, next: Next) -> Response {
-    let existing = cookie(request.headers(), CSRF_COOKIE).filter(|v| v.len() == 32).map(str::to_owned);
+    let existing = cookie(request.headers(), CSRF_COOKIE)
+        .filter(|v| v.len() == 32)
+        .map(str::to_owned);
     let had_flash = cookie(request.headers(), "beacon_flash").is_some();
-    let token = existing.clone().unwrap_or_else(|| crate::domain::ids::random_string(32));
+    let token = existing
+        .clone()
+        .unwrap_or_else(|| crate::domain::ids::random_string(32));
     request.extensions_mut().insert(CsrfToken(token.clone()));
     let mut response = next.run(request).await;
     if existing.is_none() {
@@ -43,7 +51,9 @@ pub async fn ensure_cookie(mut request: Request, next: Next) -> Response {
         }
     }
     if had_flash && !response.status().is_redirection() {
-        response.headers_mut().append(header::SET_COOKIE, super::clear_flash_cookie());
+        response
+            .headers_mut()
+            .append(header::SET_COOKIE, super::clear_flash_cookie());
     }
     response
 }
@@ -56,11 +66,14 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Form<T> {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
         let expected = cookie(req.headers(), CSRF_COOKIE).map(str::to_owned);
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|_| super::error_page(StatusCode::PAYLOAD_TOO_LARGE, "That form was too large."))?;
+        let bytes = Bytes::from_request(req, state).await.map_err(|_| {
+            super::error_page(StatusCode::PAYLOAD_TOO_LARGE, "That form was too large.")
+        })?;
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
-        let sent = pairs.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str());
+        let sent = pairs
+            .iter()
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.as_str());
         let valid = matches!((expected.as_deref(), sent), (Some(a), Some(b)) if !a.is_empty() && constant_time_eq(a.as_bytes(), b.as_bytes()));
         if !valid {
             return Err(super::error_page(
@@ -68,9 +81,12 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Form<T> {
                 "This form has expired or came from another site. Go back, reload the page and try again.",
             ));
         }
-        serde_urlencoded::from_bytes(&bytes)
-            .map(Form)
-            .map_err(|_| super::error_page(StatusCode::BAD_REQUEST, "That form was not filled in as expected."))
+        serde_urlencoded::from_bytes(&bytes).map(Form).map_err(|_| {
+            super::error_page(
+                StatusCode::BAD_REQUEST,
+                "That form was not filled in as expected.",
+            )
+        })
     }
 }
 

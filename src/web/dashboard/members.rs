@@ -1,7 +1,10 @@
 //! Members and invitations pages, and the invitation link's accept page.
 
 use super::csrf::{CsrfToken, Form};
-use super::{done, message_page, render, render_status, signed_in_redirect, DashOrg, Errors, Flash, Layout, PageResult, grantable_roles, RoleOption};
+use super::{
+    done, grantable_roles, message_page, render, render_status, signed_in_redirect, DashOrg,
+    Errors, Flash, Layout, PageResult, RoleOption,
+};
 use crate::domain::{Permission, Role};
 use crate::error::Error;
 use crate::ops;
@@ -43,12 +46,21 @@ struct MembersPage {
     errors: Errors,
 }
 
-async fn members_page(state: &AppState, org: &DashOrg, invite: InviteForm, errors: Errors) -> Result<MembersPage, super::PageError> {
+async fn members_page(
+    state: &AppState,
+    org: &DashOrg,
+    invite: InviteForm,
+    errors: Errors,
+) -> Result<MembersPage, super::PageError> {
     let zone = &org.access.org.time_zone;
     let me = &org.me.user.id;
     let members = ops::members::list(state, &org.access, 1000).await?;
     let can_manage = org.access.role.can(Permission::ManageMembers);
-    let invitations = if can_manage { ops::members::list_invitations(state, &org.access, 100).await? } else { Vec::new() };
+    let invitations = if can_manage {
+        ops::members::list_invitations(state, &org.access, 100).await?
+    } else {
+        Vec::new()
+    };
     let roles = grantable_roles(org.access.role);
     Ok(MembersPage {
         layout: org.layout(state).await?,
@@ -66,19 +78,30 @@ async fn members_page(state: &AppState, org: &DashOrg, invite: InviteForm, error
             .collect(),
         invitations: invitations
             .into_iter()
-            .map(|i| InvitationRow { id: i.id.to_string(), email: i.email, role: i.role, expires: i.expires_at.display_in(zone) })
+            .map(|i| InvitationRow {
+                id: i.id.to_string(),
+                email: i.email,
+                role: i.role,
+                expires: i.expires_at.display_in(zone),
+            })
             .collect(),
         can_manage,
         roles,
         invite_email: invite.email,
-        invite_role: if invite.role.is_empty() { "viewer".to_owned() } else { invite.role },
+        invite_role: if invite.role.is_empty() {
+            "viewer".to_owned()
+        } else {
+            invite.role
+        },
         errors,
     })
 }
 
 /// `GET /orgs/{org}/members`.
 pub async fn page(State(state): State<AppState>, org: DashOrg) -> PageResult {
-    Ok(render(&members_page(&state, &org, InviteForm::default(), Errors::default()).await?))
+    Ok(render(
+        &members_page(&state, &org, InviteForm::default(), Errors::default()).await?,
+    ))
 }
 
 /// A role picked in a form.
@@ -99,30 +122,51 @@ async fn refused(state: &AppState, org: &DashOrg, invite: InviteForm, e: Error) 
     } else {
         errors
     };
-    Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &members_page(state, org, invite, errors).await?))
+    Ok(render_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &members_page(state, org, invite, errors).await?,
+    ))
 }
 
 /// `POST /orgs/{org}/members/{user_id}/role`.
-pub async fn change_role(State(state): State<AppState>, org: DashOrg, path: PathParams, Form(form): Form<RoleForm>) -> PageResult {
+pub async fn change_role(
+    State(state): State<AppState>,
+    org: DashOrg,
+    path: PathParams,
+    Form(form): Form<RoleForm>,
+) -> PageResult {
     let user_id = path.id("user_id")?;
     let result = match parse_role(&form.role) {
-        Ok(role) => ops::members::change_role(&state, &org.access, &user_id, role).await.map(|_| ()),
+        Ok(role) => ops::members::change_role(&state, &org.access, &user_id, role)
+            .await
+            .map(|_| ()),
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => Ok(done(&format!("/orgs/{}/members", org.slug()), Flash::RoleChanged)),
+        Ok(()) => Ok(done(
+            &format!("/orgs/{}/members", org.slug()),
+            Flash::RoleChanged,
+        )),
         Err(e @ (Error::NotFound | Error::Internal(_))) => Err(e.into()),
         Err(e) => refused(&state, &org, InviteForm::default(), e).await,
     }
 }
 
 /// `POST /orgs/{org}/members/{user_id}/remove` (one's own id: leave).
-pub async fn remove(State(state): State<AppState>, org: DashOrg, path: PathParams, Form(_): Form<super::auth::EmptyForm>) -> PageResult {
+pub async fn remove(
+    State(state): State<AppState>,
+    org: DashOrg,
+    path: PathParams,
+    Form(_): Form<super::auth::EmptyForm>,
+) -> PageResult {
     let user_id = path.id("user_id")?;
     let leaving = org.me.user.id == user_id;
     match ops::members::remove(&state, &org.access, &user_id).await {
         Ok(()) if leaving => Ok(done("/", Flash::Left)),
-        Ok(()) => Ok(done(&format!("/orgs/{}/members", org.slug()), Flash::MemberRemoved)),
+        Ok(()) => Ok(done(
+            &format!("/orgs/{}/members", org.slug()),
+            Flash::MemberRemoved,
+        )),
         Err(e @ (Error::NotFound | Error::Internal(_))) => Err(e.into()),
         Err(e) => refused(&state, &org, InviteForm::default(), e).await,
     }
@@ -137,22 +181,39 @@ pub struct InviteForm {
 }
 
 /// `POST /orgs/{org}/invitations`.
-pub async fn invite(State(state): State<AppState>, org: DashOrg, Form(form): Form<InviteForm>) -> PageResult {
+pub async fn invite(
+    State(state): State<AppState>,
+    org: DashOrg,
+    Form(form): Form<InviteForm>,
+) -> PageResult {
     let result = match parse_role(&form.role) {
-        Ok(role) => ops::members::invite(&state, &org.access, &form.email, role).await.map(|_| ()),
+        Ok(role) => ops::members::invite(&state, &org.access, &form.email, role)
+            .await
+            .map(|_| ()),
         Err(e) => Err(e),
     };
     match result {
-        Ok(()) => Ok(done(&format!("/orgs/{}/members", org.slug()), Flash::Invited)),
+        Ok(()) => Ok(done(
+            &format!("/orgs/{}/members", org.slug()),
+            Flash::Invited,
+        )),
         Err(e @ (Error::NotFound | Error::Internal(_))) => Err(e.into()),
         Err(e) => refused(&state, &org, form, e).await,
     }
 }
 
 /// `POST /orgs/{org}/invitations/{id}/revoke`.
-pub async fn revoke_invitation(State(state): State<AppState>, org: DashOrg, path: PathParams, Form(_): Form<super::auth::EmptyForm>) -> PageResult {
+pub async fn revoke_invitation(
+    State(state): State<AppState>,
+    org: DashOrg,
+    path: PathParams,
+    Form(_): Form<super::auth::EmptyForm>,
+) -> PageResult {
     ops::members::revoke_invitation(&state, &org.access, &path.id("id")?).await?;
-    Ok(done(&format!("/orgs/{}/members", org.slug()), Flash::InvitationRevoked))
+    Ok(done(
+        &format!("/orgs/{}/members", org.slug()),
+        Flash::InvitationRevoked,
+    ))
 }
 
 #[derive(Template)]
@@ -170,15 +231,29 @@ struct InvitationPage {
     errors: Errors,
 }
 
-async fn invitation_view(state: &AppState, csrf: &CsrfToken, headers: &HeaderMap, token: &str, name: String, errors: Errors) -> Result<Option<InvitationPage>, super::PageError> {
+async fn invitation_view(
+    state: &AppState,
+    csrf: &CsrfToken,
+    headers: &HeaderMap,
+    token: &str,
+    name: String,
+    errors: Errors,
+) -> Result<Option<InvitationPage>, super::PageError> {
     let (invitation, org) = match ops::members::pending_by_secret(state, token).await {
         Ok(found) => found,
         Err(Error::NotFound) => return Ok(None),
         Err(e) => return Err(e.into()),
     };
     let user = session_user(state, headers).await?.map(|(u, _)| u);
-    let has_account = crate::db::users::find_by_email(&mut *state.db.conn().await?, &invitation.email).await?.is_some();
-    let layout = Layout { user_name: user.as_ref().map(|u| u.name.clone()), csrf: csrf.0.clone(), ..Default::default() };
+    let has_account =
+        crate::db::users::find_by_email(&mut *state.db.conn().await?, &invitation.email)
+            .await?
+            .is_some();
+    let layout = Layout {
+        user_name: user.as_ref().map(|u| u.name.clone()),
+        csrf: csrf.0.clone(),
+        ..Default::default()
+    };
     Ok(Some(InvitationPage {
         layout,
         token: token.to_owned(),
@@ -203,8 +278,22 @@ fn invitation_gone(csrf: &CsrfToken) -> axum::response::Response {
 }
 
 /// `GET /invitations/{token}`: who invites whom, and how to accept.
-pub async fn invitation_page(State(state): State<AppState>, Extension(csrf): Extension<CsrfToken>, headers: HeaderMap, path: PathParams) -> PageResult {
-    match invitation_view(&state, &csrf, &headers, path.get("token"), String::new(), Errors::default()).await? {
+pub async fn invitation_page(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    headers: HeaderMap,
+    path: PathParams,
+) -> PageResult {
+    match invitation_view(
+        &state,
+        &csrf,
+        &headers,
+        path.get("token"),
+        String::new(),
+        Errors::default(),
+    )
+    .await?
+    {
         Some(page) => Ok(render(&page)),
         None => Ok(invitation_gone(&csrf)),
     }
@@ -220,11 +309,20 @@ pub async fn accept_invitation(
 ) -> PageResult {
     let token = path.get("token");
     let result = match session_user(&state, &headers).await? {
-        Some((user, _)) => ops::members::accept(&state, token, &user).await.map(|org| (None, org)),
-        None => ops::members::accept_with_new_account(&state, token, &form.name, &form.password).await.map(|(s, org)| (Some(s), org)),
+        Some((user, _)) => ops::members::accept(&state, token, &user)
+            .await
+            .map(|org| (None, org)),
+        None => ops::members::accept_with_new_account(&state, token, &form.name, &form.password)
+            .await
+            .map(|(s, org)| (Some(s), org)),
     };
     match result {
-        Ok((Some(session), org)) => Ok(signed_in_redirect(&state, &session.secret, &format!("/orgs/{}", org.slug), Some(Flash::Joined))),
+        Ok((Some(session), org)) => Ok(signed_in_redirect(
+            &state,
+            &session.secret,
+            &format!("/orgs/{}", org.slug),
+            Some(Flash::Joined),
+        )),
         Ok((None, org)) => Ok(done(&format!("/orgs/{}", org.slug), Flash::Joined)),
         Err(Error::NotFound) => Ok(invitation_gone(&csrf)),
         Err(e) => {

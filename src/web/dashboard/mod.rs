@@ -74,7 +74,10 @@ impl Errors {
             }
             Error::Forbidden(m) | Error::BadRequest(m) => errors.form = Some(m),
             Error::TooManyRequests { retry_after } => {
-                errors.form = Some(format!("Too many attempts. Try again in {} minutes.", (retry_after + 59) / 60));
+                errors.form = Some(format!(
+                    "Too many attempts. Try again in {} minutes.",
+                    (retry_after + 59) / 60
+                ));
             }
             other => return Err(PageError(other)),
         }
@@ -83,7 +86,10 @@ impl Errors {
 
     /// A form-level message only.
     pub fn form(message: impl Into<String>) -> Errors {
-        Errors { form: Some(message.into()), ..Default::default() }
+        Errors {
+            form: Some(message.into()),
+            ..Default::default()
+        }
     }
 }
 
@@ -114,7 +120,14 @@ struct MessagePage {
 
 /// A plain page with a title and a sentence: errors and confirmations.
 pub fn message_page(status: StatusCode, layout: Layout, title: &str, message: &str) -> Response {
-    render_status(status, &MessagePage { layout, title: title.to_owned(), message: message.to_owned() })
+    render_status(
+        status,
+        &MessagePage {
+            layout,
+            title: title.to_owned(),
+            message: message.to_owned(),
+        },
+    )
 }
 
 /// A bare error page for requests outside any session.
@@ -141,7 +154,9 @@ impl IntoResponse for PageError {
         let (status, _, message, _) = super::error::describe(&self.0);
         let message = match &self.0 {
             Error::NotFound => "There is nothing here, or you do not have access to it.".to_owned(),
-            Error::Internal(_) => "Something went wrong on our side. It has been logged; please try again.".to_owned(),
+            Error::Internal(_) => {
+                "Something went wrong on our side. It has been logged; please try again.".to_owned()
+            }
             _ => message,
         };
         error_page(status, &message)
@@ -165,10 +180,23 @@ impl FromRequestParts<AppState> for SignedIn {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let csrf = CsrfToken::of(parts);
         match super::extract::session_user(state, &parts.headers).await {
-            Ok(Some((user, session))) => Ok(SignedIn { user, session, csrf, flash: read_flash(parts) }),
+            Ok(Some((user, session))) => Ok(SignedIn {
+                user,
+                session,
+                csrf,
+                flash: read_flash(parts),
+            }),
             Ok(None) => {
-                let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-                let to = if parts.method == axum::http::Method::GET { format!("/login?next={}", encode(next)) } else { "/login".to_owned() };
+                let next = parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/");
+                let to = if parts.method == axum::http::Method::GET {
+                    format!("/login?next={}", encode(next))
+                } else {
+                    "/login".to_owned()
+                };
                 Err(Redirect::to(&to).into_response())
             }
             Err(e) => Err(PageError(e).into_response()),
@@ -179,12 +207,19 @@ impl FromRequestParts<AppState> for SignedIn {
 impl SignedIn {
     /// The layout for a page outside any org.
     pub async fn layout(&self, state: &AppState) -> Result<Layout, PageError> {
-        let memberships = crate::db::members::orgs_of_user(&mut *state.db.conn().await?, &self.user.id).await?;
+        let memberships =
+            crate::db::members::orgs_of_user(&mut *state.db.conn().await?, &self.user.id).await?;
         Ok(Layout {
             user_name: Some(self.user.name.clone()),
             csrf: self.csrf.clone(),
             current_org: None,
-            orgs: memberships.into_iter().map(|m| OrgRef { slug: m.org.slug, name: m.org.name }).collect(),
+            orgs: memberships
+                .into_iter()
+                .map(|m| OrgRef {
+                    slug: m.org.slug,
+                    name: m.org.name,
+                })
+                .collect(),
             flash: self.flash.clone(),
         })
     }
@@ -213,7 +248,10 @@ impl DashOrg {
     /// The layout for a page inside this org.
     pub async fn layout(&self, state: &AppState) -> Result<Layout, PageError> {
         let mut layout = self.me.layout(state).await?;
-        layout.current_org = Some(OrgRef { slug: self.access.org.slug.clone(), name: self.access.org.name.clone() });
+        layout.current_org = Some(OrgRef {
+            slug: self.access.org.slug.clone(),
+            name: self.access.org.name.clone(),
+        });
         Ok(layout)
     }
 
@@ -226,7 +264,10 @@ impl DashOrg {
 /// Redirects after a successful form, with a one-line notice for the next page.
 pub fn done(to: &str, flash: Flash) -> Response {
     let mut response = Redirect::to(to).into_response();
-    let cookie = format!("{FLASH_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=60", flash as u8);
+    let cookie = format!(
+        "{FLASH_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age=60",
+        flash as u8
+    );
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -273,7 +314,9 @@ fn flash_text(code: u8) -> Option<&'static str> {
 }
 
 fn read_flash(parts: &mut Parts) -> Option<String> {
-    let code: u8 = super::extract::cookie(&parts.headers, FLASH_COOKIE)?.parse().ok()?;
+    let code: u8 = super::extract::cookie(&parts.headers, FLASH_COOKIE)?
+        .parse()
+        .ok()?;
     parts.extensions.insert(csrf::ClearFlash);
     flash_text(code).map(str::to_owned)
 }
@@ -285,7 +328,11 @@ pub fn clear_flash_cookie() -> HeaderValue {
 
 /// A `Set-Cookie` value for a new session.
 pub fn session_cookie(state: &AppState, secret: &str) -> HeaderValue {
-    let secure = if state.config.secure_cookies() { "; Secure" } else { "" };
+    let secure = if state.config.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
     let cookie = format!(
         "{}={secret}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
         super::extract::SESSION_COOKIE,
@@ -295,12 +342,19 @@ pub fn session_cookie(state: &AppState, secret: &str) -> HeaderValue {
 }
 
 /// Signs in: sets the session cookie and redirects.
-pub fn signed_in_redirect(state: &AppState, secret: &str, to: &str, flash: Option<Flash>) -> Response {
+pub fn signed_in_redirect(
+    state: &AppState,
+    secret: &str,
+    to: &str,
+    flash: Option<Flash>,
+) -> Response {
     let mut response = match flash {
         Some(f) => done(to, f),
         None => Redirect::to(to).into_response(),
     };
-    response.headers_mut().append(header::SET_COOKIE, session_cookie(state, secret));
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, session_cookie(state, secret));
     response
 }
 
@@ -308,7 +362,9 @@ pub fn signed_in_redirect(state: &AppState, secret: &str, to: &str, flash: Optio
 pub fn encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -317,7 +373,9 @@ pub fn encode(s: &str) -> String {
 /// A local path to return to after sign-in; anything else (another host) becomes `/`.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_owned(),
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+            n.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
@@ -332,11 +390,19 @@ pub struct RoleOption {
 /// The roles `role` may hand out, as select options.
 pub fn grantable_roles(role: crate::domain::Role) -> Vec<RoleOption> {
     use crate::domain::Role;
-    [(Role::Owner, "Owner"), (Role::Admin, "Admin"), (Role::Editor, "Editor"), (Role::Viewer, "Viewer")]
-        .into_iter()
-        .filter(|(r, _)| role.may_grant(*r))
-        .map(|(r, label)| RoleOption { value: r.as_str(), label })
-        .collect()
+    [
+        (Role::Owner, "Owner"),
+        (Role::Admin, "Admin"),
+        (Role::Editor, "Editor"),
+        (Role::Viewer, "Viewer"),
+    ]
+    .into_iter()
+    .filter(|(r, _)| role.may_grant(*r))
+    .map(|(r, label)| RoleOption {
+        value: r.as_str(),
+        label,
+    })
+    .collect()
 }
 
 #[cfg(test)]

@@ -23,7 +23,12 @@ struct NewOrgPage {
 /// `GET /orgs/new`.
 pub async fn new_page(State(state): State<AppState>, me: SignedIn) -> PageResult {
     let layout = me.layout(&state).await?;
-    Ok(render(&NewOrgPage { layout, name: String::new(), slug: String::new(), errors: Errors::default() }))
+    Ok(render(&NewOrgPage {
+        layout,
+        name: String::new(),
+        slug: String::new(),
+        errors: Errors::default(),
+    }))
 }
 
 /// The new-organization form.
@@ -35,11 +40,20 @@ pub struct NewOrgForm {
 }
 
 /// `POST /orgs/new`.
-pub async fn create(State(state): State<AppState>, me: SignedIn, Form(form): Form<NewOrgForm>) -> PageResult {
+pub async fn create(
+    State(state): State<AppState>,
+    me: SignedIn,
+    Form(form): Form<NewOrgForm>,
+) -> PageResult {
     match ops::orgs::create(&state, &me.user, &form.slug, &form.name).await {
         Ok(org) => Ok(done(&format!("/orgs/{}", org.slug), Flash::OrgCreated)),
         Err(e) => {
-            let page = NewOrgPage { layout: me.layout(&state).await?, name: form.name, slug: form.slug, errors: Errors::from_error(e)? };
+            let page = NewOrgPage {
+                layout: me.layout(&state).await?,
+                name: form.name,
+                slug: form.slug,
+                errors: Errors::from_error(e)?,
+            };
             Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
     }
@@ -96,7 +110,12 @@ pub struct SettingsForm {
     pub time_zone: String,
 }
 
-fn settings_view(org: &DashOrg, layout: Layout, form: SettingsForm, errors: Errors) -> SettingsPage {
+fn settings_view(
+    org: &DashOrg,
+    layout: Layout,
+    form: SettingsForm,
+    errors: Errors,
+) -> SettingsPage {
     SettingsPage {
         layout,
         slug: org.slug().to_owned(),
@@ -110,20 +129,43 @@ fn settings_view(org: &DashOrg, layout: Layout, form: SettingsForm, errors: Erro
 /// `GET /orgs/{org}/settings`.
 pub async fn settings(State(state): State<AppState>, org: DashOrg) -> PageResult {
     let o = &org.access.org;
-    let form = SettingsForm { name: o.name.clone(), slug: o.slug.clone(), time_zone: o.time_zone.clone() };
+    let form = SettingsForm {
+        name: o.name.clone(),
+        slug: o.slug.clone(),
+        time_zone: o.time_zone.clone(),
+    };
     let layout = org.layout(&state).await?;
-    Ok(render(&settings_view(&org, layout, form, Errors::default())))
+    Ok(render(&settings_view(
+        &org,
+        layout,
+        form,
+        Errors::default(),
+    )))
 }
 
 /// `POST /orgs/{org}/settings`.
-pub async fn update(State(state): State<AppState>, org: DashOrg, Form(form): Form<SettingsForm>) -> PageResult {
-    let changes = ops::orgs::OrgChanges { slug: Some(form.slug.clone()), name: Some(form.name.clone()), time_zone: Some(form.time_zone.clone()) };
+pub async fn update(
+    State(state): State<AppState>,
+    org: DashOrg,
+    Form(form): Form<SettingsForm>,
+) -> PageResult {
+    let changes = ops::orgs::OrgChanges {
+        slug: Some(form.slug.clone()),
+        name: Some(form.name.clone()),
+        time_zone: Some(form.time_zone.clone()),
+    };
     match ops::orgs::update(&state, &org.access, changes).await {
-        Ok(updated) => Ok(done(&format!("/orgs/{}/settings", updated.slug), Flash::Saved)),
+        Ok(updated) => Ok(done(
+            &format!("/orgs/{}/settings", updated.slug),
+            Flash::Saved,
+        )),
         Err(e) => {
             let errors = Errors::from_error(e)?;
             let layout = org.layout(&state).await?;
-            Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &settings_view(&org, layout, form, errors)))
+            Ok(render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &settings_view(&org, layout, form, errors),
+            ))
         }
     }
 }
@@ -136,14 +178,27 @@ pub struct DeleteForm {
 }
 
 /// `POST /orgs/{org}/delete`.
-pub async fn delete(State(state): State<AppState>, org: DashOrg, Form(form): Form<DeleteForm>) -> PageResult {
+pub async fn delete(
+    State(state): State<AppState>,
+    org: DashOrg,
+    Form(form): Form<DeleteForm>,
+) -> PageResult {
     if form.confirm.trim() != org.slug() {
         let o = &org.access.org;
-        let current = SettingsForm { name: o.name.clone(), slug: o.slug.clone(), time_zone: o.time_zone.clone() };
+        let current = SettingsForm {
+            name: o.name.clone(),
+            slug: o.slug.clone(),
+            time_zone: o.time_zone.clone(),
+        };
         let mut errors = Errors::default();
-        errors.fields.insert("confirm".into(), format!("type {} to confirm", o.slug));
+        errors
+            .fields
+            .insert("confirm".into(), format!("type {} to confirm", o.slug));
         let layout = org.layout(&state).await?;
-        return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &settings_view(&org, layout, current, errors)));
+        return Ok(render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &settings_view(&org, layout, current, errors),
+        ));
     }
     ops::orgs::delete(&state, &org.access).await?;
     Ok(done("/", Flash::OrgDeleted))
@@ -192,12 +247,20 @@ pub struct CursorQuery {
 }
 
 /// `GET /orgs/{org}/audit`.
-pub async fn audit(State(state): State<AppState>, org: DashOrg, Query(q): Query<CursorQuery>) -> PageResult {
-    let (entries, next) = ops::orgs::audit_log(&state, &org.access, q.cursor.as_deref(), 50).await?;
+pub async fn audit(
+    State(state): State<AppState>,
+    org: DashOrg,
+    Query(q): Query<CursorQuery>,
+) -> PageResult {
+    let (entries, next) =
+        ops::orgs::audit_log(&state, &org.access, q.cursor.as_deref(), 50).await?;
     let zone = org.access.org.time_zone.clone();
     let page = AuditPage {
         layout: org.layout(&state).await?,
-        entries: entries.into_iter().map(|e| AuditRow::new(e, &zone)).collect(),
+        entries: entries
+            .into_iter()
+            .map(|e| AuditRow::new(e, &zone))
+            .collect(),
         older_url: next.map(|c| format!("/orgs/{}/audit?cursor={}", org.slug(), super::encode(&c))),
     };
     Ok(render(&page))

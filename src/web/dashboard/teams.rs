@@ -44,10 +44,21 @@ pub struct TeamFilter {
     pub member: String,
 }
 
-async fn teams_page(state: &AppState, org: &DashOrg, filter: &str, new_name: String, errors: Errors) -> Result<TeamsPage, super::PageError> {
+async fn teams_page(
+    state: &AppState,
+    org: &DashOrg,
+    filter: &str,
+    new_name: String,
+    errors: Errors,
+) -> Result<TeamsPage, super::PageError> {
     let members = ops::members::list(state, &org.access, 1000).await?;
     let teams = ops::teams::list(state, &org.access, 1000).await?;
-    let person = |id: &Id| members.iter().find(|m| &m.user_id == id).map(|m| Person { user_id: m.user_id.to_string(), name: m.name.clone() });
+    let person = |id: &Id| {
+        members.iter().find(|m| &m.user_id == id).map(|m| Person {
+            user_id: m.user_id.to_string(),
+            name: m.name.clone(),
+        })
+    };
     let views = teams
         .into_iter()
         .filter(|t| filter.is_empty() || t.member_ids.iter().any(|m| m.as_str() == filter))
@@ -55,7 +66,11 @@ async fn teams_page(state: &AppState, org: &DashOrg, filter: &str, new_name: Str
             id: t.id.to_string(),
             name: t.name,
             members: t.member_ids.iter().filter_map(person).collect(),
-            others: members.iter().filter(|m| !t.member_ids.contains(&m.user_id)).filter_map(|m| person(&m.user_id)).collect(),
+            others: members
+                .iter()
+                .filter(|m| !t.member_ids.contains(&m.user_id))
+                .filter_map(|m| person(&m.user_id))
+                .collect(),
         })
         .collect();
     Ok(TeamsPage {
@@ -70,8 +85,14 @@ async fn teams_page(state: &AppState, org: &DashOrg, filter: &str, new_name: Str
 }
 
 /// `GET /orgs/{org}/teams`.
-pub async fn page(State(state): State<AppState>, org: DashOrg, Query(q): Query<TeamFilter>) -> PageResult {
-    Ok(render(&teams_page(&state, &org, &q.member, String::new(), Errors::default()).await?))
+pub async fn page(
+    State(state): State<AppState>,
+    org: DashOrg,
+    Query(q): Query<TeamFilter>,
+) -> PageResult {
+    Ok(render(
+        &teams_page(&state, &org, &q.member, String::new(), Errors::default()).await?,
+    ))
 }
 
 /// A team's name.
@@ -83,7 +104,10 @@ pub struct NameForm {
 
 async fn refused(state: &AppState, org: &DashOrg, new_name: String, e: Error) -> PageResult {
     let errors = Errors::from_error(e)?;
-    Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &teams_page(state, org, "", new_name, errors).await?))
+    Ok(render_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &teams_page(state, org, "", new_name, errors).await?,
+    ))
 }
 
 fn back(org: &DashOrg, flash: Flash) -> axum::response::Response {
@@ -91,7 +115,11 @@ fn back(org: &DashOrg, flash: Flash) -> axum::response::Response {
 }
 
 /// `POST /orgs/{org}/teams`.
-pub async fn create(State(state): State<AppState>, org: DashOrg, Form(form): Form<NameForm>) -> PageResult {
+pub async fn create(
+    State(state): State<AppState>,
+    org: DashOrg,
+    Form(form): Form<NameForm>,
+) -> PageResult {
     match ops::teams::create(&state, &org.access, &form.name).await {
         Ok(_) => Ok(back(&org, Flash::TeamCreated)),
         Err(e @ (Error::NotFound | Error::Internal(_))) => Err(e.into()),
@@ -100,7 +128,12 @@ pub async fn create(State(state): State<AppState>, org: DashOrg, Form(form): For
 }
 
 /// `POST /orgs/{org}/teams/{id}/rename`.
-pub async fn rename(State(state): State<AppState>, org: DashOrg, path: PathParams, Form(form): Form<NameForm>) -> PageResult {
+pub async fn rename(
+    State(state): State<AppState>,
+    org: DashOrg,
+    path: PathParams,
+    Form(form): Form<NameForm>,
+) -> PageResult {
     match ops::teams::rename(&state, &org.access, &path.id("id")?, &form.name).await {
         Ok(_) => Ok(back(&org, Flash::Saved)),
         Err(e @ (Error::NotFound | Error::Internal(_))) => Err(e.into()),
@@ -109,7 +142,12 @@ pub async fn rename(State(state): State<AppState>, org: DashOrg, path: PathParam
 }
 
 /// `POST /orgs/{org}/teams/{id}/delete`.
-pub async fn delete(State(state): State<AppState>, org: DashOrg, path: PathParams, Form(_): Form<EmptyForm>) -> PageResult {
+pub async fn delete(
+    State(state): State<AppState>,
+    org: DashOrg,
+    path: PathParams,
+    Form(_): Form<EmptyForm>,
+) -> PageResult {
     ops::teams::delete(&state, &org.access, &path.id("id")?).await?;
     Ok(back(&org, Flash::TeamDeleted))
 }
@@ -122,7 +160,12 @@ pub struct MemberForm {
 }
 
 /// `POST /orgs/{org}/teams/{id}/members`.
-pub async fn add_member(State(state): State<AppState>, org: DashOrg, path: PathParams, Form(form): Form<MemberForm>) -> PageResult {
+pub async fn add_member(
+    State(state): State<AppState>,
+    org: DashOrg,
+    path: PathParams,
+    Form(form): Form<MemberForm>,
+) -> PageResult {
     let user_id = Id::parse(&form.user_id).ok_or(Error::NotFound)?;
     match ops::teams::add_member(&state, &org.access, &path.id("id")?, &user_id).await {
         Ok(()) => Ok(back(&org, Flash::Saved)),
@@ -132,7 +175,12 @@ pub async fn add_member(State(state): State<AppState>, org: DashOrg, path: PathP
 }
 
 /// `POST /orgs/{org}/teams/{id}/members/{user_id}/remove`.
-pub async fn remove_member(State(state): State<AppState>, org: DashOrg, path: PathParams, Form(_): Form<EmptyForm>) -> PageResult {
+pub async fn remove_member(
+    State(state): State<AppState>,
+    org: DashOrg,
+    path: PathParams,
+    Form(_): Form<EmptyForm>,
+) -> PageResult {
     ops::teams::remove_member(&state, &org.access, &path.id("id")?, &path.id("user_id")?).await?;
     Ok(back(&org, Flash::Saved))
 }

@@ -1,0 +1,17 @@
+//! Black-box tests: the real app over real HTTP, on SQLite (default) or PostgreSQL
+//! (`BEACON_TEST_DATABASE_URL`).
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod accounts;
+mod api_members;
+mod api_orgs;
+mod api_teams_tokens;
+mod bad_input;
+mod cli;
+mod dashboard;
+mod isolation;
+mod operations;
+mod roles;
+mod storage;
