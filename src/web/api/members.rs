@@ -20,12 +20,13 @@ pub struct ChangeRole {
 /// Whom to invite, with which role.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateInvitation {
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
     pub role: Role,
 }
 
 /// Lists the organization's members.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/members", tag = "members", params(("org" = String, Path, description = "Organization slug"), ListQuery),
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/members", operation_id = "listMembers", tag = "members", params(("org" = String, Path, description = "Organization slug"), ListQuery),
     responses((status = 200, description = "Members", body = MemberList)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -41,7 +42,7 @@ pub async fn list(
 }
 
 /// Reads one member.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/members/{user_id}", tag = "members",
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/members/{user_id}", operation_id = "getMember", tag = "members",
     params(("org" = String, Path, description = "Organization slug"), ("user_id" = String, Path, description = "User id")),
     responses((status = 200, description = "The member", body = MemberBody)))]
 pub async fn get(
@@ -57,7 +58,7 @@ pub async fn get(
 }
 
 /// Changes a member's role (owners alone grant or take ownership; the last owner stays).
-#[utoipa::path(patch, path = "/api/v1/orgs/{org}/members/{user_id}", tag = "members",
+#[utoipa::path(patch, path = "/api/v1/orgs/{org}/members/{user_id}", operation_id = "updateMember", tag = "members",
     params(("org" = String, Path, description = "Organization slug"), ("user_id" = String, Path, description = "User id")),
     request_body = ChangeRole, responses((status = 200, description = "The member", body = MemberBody)))]
 pub async fn update(
@@ -74,7 +75,7 @@ pub async fn update(
 }
 
 /// Removes a member (or, for one's own id, leaves the organization).
-#[utoipa::path(delete, path = "/api/v1/orgs/{org}/members/{user_id}", tag = "members",
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/members/{user_id}", operation_id = "removeMember", tag = "members",
     params(("org" = String, Path, description = "Organization slug"), ("user_id" = String, Path, description = "User id")),
     responses((status = 204, description = "Removed")))]
 pub async fn delete(
@@ -87,7 +88,7 @@ pub async fn delete(
 }
 
 /// Lists pending invitations.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/invitations", tag = "invitations", params(("org" = String, Path, description = "Organization slug"), ListQuery),
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/invitations", operation_id = "listInvitations", tag = "invitations", params(("org" = String, Path, description = "Organization slug"), ListQuery),
     responses((status = 200, description = "Pending invitations", body = InvitationList)))]
 pub async fn list_invitations(
     State(state): State<AppState>,
@@ -103,7 +104,7 @@ pub async fn list_invitations(
 }
 
 /// Invites someone by email; the link is valid for 7 days and can be used once.
-#[utoipa::path(post, path = "/api/v1/orgs/{org}/invitations", tag = "invitations", params(("org" = String, Path, description = "Organization slug")),
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/invitations", operation_id = "createInvitation", tag = "invitations", params(("org" = String, Path, description = "Organization slug")),
     request_body = CreateInvitation, responses((status = 201, description = "Invited", body = InvitationBody)))]
 pub async fn create_invitation(
     State(state): State<AppState>,
@@ -115,7 +116,7 @@ pub async fn create_invitation(
 }
 
 /// Revokes a pending invitation.
-#[utoipa::path(delete, path = "/api/v1/orgs/{org}/invitations/{id}", tag = "invitations",
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/invitations/{id}", operation_id = "revokeInvitation", tag = "invitations",
     params(("org" = String, Path, description = "Organization slug"), ("id" = String, Path, description = "Invitation id")),
     responses((status = 204, description = "Revoked")))]
 pub async fn revoke_invitation(

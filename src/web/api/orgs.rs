@@ -15,21 +15,26 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateOrg {
     /// 3-40 lowercase letters, digits and dashes.
+    #[schema(min_length = 3, max_length = 40, pattern = "^[a-z0-9-]+$")]
     pub slug: String,
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
 }
 
 /// Changes to an organization; absent fields stay as they are.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateOrg {
+    #[schema(min_length = 3, max_length = 40, pattern = "^[a-z0-9-]+$")]
     pub slug: Option<String>,
+    #[schema(min_length = 1, max_length = 100)]
     pub name: Option<String>,
     /// IANA time zone, e.g. `Europe/Paris`.
+    #[schema(min_length = 1, max_length = 64)]
     pub time_zone: Option<String>,
 }
 
 /// Lists the organizations the caller belongs to (a token sees its own org).
-#[utoipa::path(get, path = "/api/v1/orgs", tag = "orgs", params(ListQuery),
+#[utoipa::path(get, path = "/api/v1/orgs", operation_id = "listOrgs", tag = "orgs", params(ListQuery),
     responses((status = 200, description = "The caller's organizations", body = OrgList)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -48,7 +53,7 @@ pub async fn list(
 }
 
 /// Creates an organization owned by the signed-in user (org tokens cannot create orgs).
-#[utoipa::path(post, path = "/api/v1/orgs", tag = "orgs", request_body = CreateOrg,
+#[utoipa::path(post, path = "/api/v1/orgs", operation_id = "createOrg", tag = "orgs", request_body = CreateOrg,
     responses((status = 201, description = "Created", body = OrgBody)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -66,14 +71,14 @@ pub async fn create(
 }
 
 /// Reads an organization.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}", tag = "orgs", params(("org" = String, Path, description = "Organization slug")),
+#[utoipa::path(get, path = "/api/v1/orgs/{org}", operation_id = "getOrg", tag = "orgs", params(("org" = String, Path, description = "Organization slug")),
     responses((status = 200, description = "The organization", body = OrgBody)))]
 pub async fn get(ApiOrg(access): ApiOrg) -> ApiResult<Json<OrgBody>> {
     Ok(Json(access.org.into()))
 }
 
 /// Changes an organization's slug, name or time zone (admins and owners).
-#[utoipa::path(patch, path = "/api/v1/orgs/{org}", tag = "orgs", params(("org" = String, Path, description = "Organization slug")),
+#[utoipa::path(patch, path = "/api/v1/orgs/{org}", operation_id = "updateOrg", tag = "orgs", params(("org" = String, Path, description = "Organization slug")),
     request_body = UpdateOrg, responses((status = 200, description = "Updated", body = OrgBody)))]
 pub async fn update(
     State(state): State<AppState>,
@@ -91,7 +96,7 @@ pub async fn update(
 }
 
 /// Deletes an organization and everything in it (owners only).
-#[utoipa::path(delete, path = "/api/v1/orgs/{org}", tag = "orgs", params(("org" = String, Path, description = "Organization slug")),
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}", operation_id = "deleteOrg", tag = "orgs", params(("org" = String, Path, description = "Organization slug")),
     responses((status = 204, description = "Deleted")))]
 pub async fn delete(
     State(state): State<AppState>,
@@ -113,7 +118,7 @@ pub struct AuditQuery {
 }
 
 /// Reads the audit log, newest first (admins and owners).
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/audit-log", tag = "audit", params(("org" = String, Path, description = "Organization slug"), AuditQuery),
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/audit-log", operation_id = "listAuditLog", tag = "audit", params(("org" = String, Path, description = "Organization slug"), AuditQuery),
     responses((status = 200, description = "A page of entries", body = AuditPage)))]
 pub async fn audit_log(
     State(state): State<AppState>,

@@ -13,17 +13,19 @@ use utoipa::ToSchema;
 /// A team's name.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TeamName {
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
 }
 
 /// A member to add to a team.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AddTeamMember {
+    #[schema(min_length = 12, max_length = 12, pattern = "^[a-z0-9]{12}$")]
     pub user_id: String,
 }
 
 /// Lists the organization's teams.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/teams", tag = "teams", params(("org" = String, Path, description = "Organization slug"), ListQuery),
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/teams", operation_id = "listTeams", tag = "teams", params(("org" = String, Path, description = "Organization slug"), ListQuery),
     responses((status = 200, description = "Teams", body = TeamList)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -39,7 +41,7 @@ pub async fn list(
 }
 
 /// Creates a team.
-#[utoipa::path(post, path = "/api/v1/orgs/{org}/teams", tag = "teams", params(("org" = String, Path, description = "Organization slug")),
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/teams", operation_id = "createTeam", tag = "teams", params(("org" = String, Path, description = "Organization slug")),
     request_body = TeamName, responses((status = 201, description = "Created", body = TeamBody)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -57,7 +59,7 @@ pub async fn create(
 }
 
 /// Reads a team.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/teams/{id}", tag = "teams",
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/teams/{id}", operation_id = "getTeam", tag = "teams",
     params(("org" = String, Path, description = "Organization slug"), ("id" = String, Path, description = "Team id")),
     responses((status = 200, description = "The team", body = TeamBody)))]
 pub async fn get(
@@ -73,7 +75,7 @@ pub async fn get(
 }
 
 /// Renames a team.
-#[utoipa::path(patch, path = "/api/v1/orgs/{org}/teams/{id}", tag = "teams",
+#[utoipa::path(patch, path = "/api/v1/orgs/{org}/teams/{id}", operation_id = "updateTeam", tag = "teams",
     params(("org" = String, Path, description = "Organization slug"), ("id" = String, Path, description = "Team id")),
     request_body = TeamName, responses((status = 200, description = "The team", body = TeamBody)))]
 pub async fn update(
@@ -90,7 +92,7 @@ pub async fn update(
 }
 
 /// Deletes a team.
-#[utoipa::path(delete, path = "/api/v1/orgs/{org}/teams/{id}", tag = "teams",
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/teams/{id}", operation_id = "deleteTeam", tag = "teams",
     params(("org" = String, Path, description = "Organization slug"), ("id" = String, Path, description = "Team id")),
     responses((status = 204, description = "Deleted")))]
 pub async fn delete(
@@ -103,7 +105,7 @@ pub async fn delete(
 }
 
 /// Lists a team's members.
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/teams/{id}/members", tag = "teams",
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/teams/{id}/members", operation_id = "listTeamMembers", tag = "teams",
     params(("org" = String, Path, description = "Organization slug"), ("id" = String, Path, description = "Team id")),
     responses((status = 200, description = "The team's members", body = MemberList)))]
 pub async fn list_members(
@@ -122,7 +124,7 @@ pub async fn list_members(
 }
 
 /// Adds one of the organization's members to a team.
-#[utoipa::path(post, path = "/api/v1/orgs/{org}/teams/{id}/members", tag = "teams",
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/teams/{id}/members", operation_id = "addTeamMember", tag = "teams",
     params(("org" = String, Path, description = "Organization slug"), ("id" = String, Path, description = "Team id")),
     request_body = AddTeamMember, responses((status = 204, description = "Added")))]
 pub async fn add_member(
@@ -139,7 +141,7 @@ pub async fn add_member(
 }
 
 /// Removes a member from a team.
-#[utoipa::path(delete, path = "/api/v1/orgs/{org}/teams/{id}/members/{user_id}", tag = "teams",
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/teams/{id}/members/{user_id}", operation_id = "removeTeamMember", tag = "teams",
     params(("org" = String, Path, description = "Organization slug"), ("id" = String, Path, description = "Team id"), ("user_id" = String, Path, description = "User id")),
     responses((status = 204, description = "Removed")))]
 pub async fn remove_member(

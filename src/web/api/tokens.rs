@@ -14,12 +14,13 @@ use utoipa::ToSchema;
 /// A new token's name and role (no stronger than the caller's).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateToken {
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     pub role: Role,
 }
 
 /// Lists live tokens (never their secrets).
-#[utoipa::path(get, path = "/api/v1/orgs/{org}/tokens", tag = "tokens", params(("org" = String, Path, description = "Organization slug"), ListQuery),
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/tokens", operation_id = "listTokens", tag = "tokens", params(("org" = String, Path, description = "Organization slug"), ListQuery),
     responses((status = 200, description = "Tokens", body = TokenList)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -35,7 +36,7 @@ pub async fn list(
 }
 
 /// Creates a token; its secret is in this response only.
-#[utoipa::path(post, path = "/api/v1/orgs/{org}/tokens", tag = "tokens", params(("org" = String, Path, description = "Organization slug")),
+#[utoipa::path(post, path = "/api/v1/orgs/{org}/tokens", operation_id = "createToken", tag = "tokens", params(("org" = String, Path, description = "Organization slug")),
     request_body = CreateToken, responses((status = 201, description = "Created; `token` holds the secret", body = TokenBody)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -49,7 +50,7 @@ pub async fn create(
 }
 
 /// Revokes a token.
-#[utoipa::path(delete, path = "/api/v1/orgs/{org}/tokens/{id}", tag = "tokens",
+#[utoipa::path(delete, path = "/api/v1/orgs/{org}/tokens/{id}", operation_id = "revokeToken", tag = "tokens",
     params(("org" = String, Path, description = "Organization slug"), ("id" = String, Path, description = "Token id")),
     responses((status = 204, description = "Revoked")))]
 pub async fn revoke(
