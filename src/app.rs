@@ -8,7 +8,6 @@ use anyhow::Context;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::net::TcpListener;
 
 /// A built, bound, not yet serving Beacon.
@@ -74,32 +73,16 @@ impl App {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let housekeeping = tokio::spawn(housekeeping(self.state.clone()));
+        let workers = crate::worker::spawn_all(&self.state);
         let router = crate::web::router(self.state.clone());
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await;
-        housekeeping.abort();
+        for w in workers {
+            w.abort();
+        }
         served.context("serving HTTP")
-    }
-}
-
-/// Removes expired sessions and email links, hourly.
-async fn housekeeping(state: AppState) {
-    let mut tick = tokio::time::interval(Duration::from_secs(3600));
-    loop {
-        tick.tick().await;
-        let result = async {
-            let mut tx = state.db.begin().await?;
-            crate::db::sessions::purge_expired(&mut tx, state.now()).await?;
-            tx.commit().await?;
-            Ok::<_, crate::db::Error>(())
-        }
-        .await;
-        if let Err(e) = result {
-            tracing::warn!(error = %e, "housekeeping failed; will retry");
-        }
     }
 }
 

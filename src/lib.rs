@@ -13,3 +13,4 @@ pub mod error;
 pub mod ops;
 pub mod state;
 pub mod web;
+pub mod worker;

@@ -6,12 +6,17 @@
 pub mod audit;
 pub mod dialect;
 pub mod email_links;
+pub mod history;
+pub mod incidents;
 pub mod invitations;
+pub mod maintenances;
 pub mod members;
 pub mod orgs;
 pub mod outbox;
+pub mod services;
 pub mod sessions;
 pub mod teams;
+pub mod templates;
 pub mod tokens;
 pub mod users;
 
@@ -208,6 +213,13 @@ pub(crate) fn id(row: &Row, col: &str) -> sqlx::Result<crate::domain::Id> {
     Ok(crate::domain::Id::from_stored(
         row.try_get::<String, _>(col)?,
     ))
+}
+
+/// Reads an optional id column.
+pub(crate) fn opt_id(row: &Row, col: &str) -> sqlx::Result<Option<crate::domain::Id>> {
+    Ok(row
+        .try_get::<Option<String>, _>(col)?
+        .map(crate::domain::Id::from_stored))
 }
 
 /// Reads a role column.

@@ -3,12 +3,19 @@
 //! Values here are parsed once at the edge (`parse`) and valid by construction afterwards.
 
 pub mod ids;
+pub mod incident;
+pub mod maintenance;
+pub mod markdown;
 pub mod ratelimit;
 pub mod role;
+pub mod status;
 pub mod text;
 pub mod time;
 
 pub use ids::Id;
+pub use incident::IncidentStatus;
+pub use maintenance::MaintenanceStatus;
 pub use role::{Permission, Role};
+pub use status::{Cause, Impact, ServiceStatus, Visibility};
 pub use text::{Email, FieldError, OrgName, Slug, TimeZoneName};
 pub use time::Timestamp;

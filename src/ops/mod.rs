@@ -4,9 +4,13 @@
 //! together with its audit entry and outbox rows in one transaction.
 
 pub mod accounts;
+pub mod incidents;
+pub mod maintenances;
 pub mod members;
 pub mod orgs;
+pub mod services;
 pub mod teams;
+pub mod templates;
 pub mod tokens;
 
 use crate::db::{self, orgs::Org, AnyConnection};

@@ -1,0 +1,49 @@
+//! Background work: each worker is a loop around one step function that tests can call directly.
+
+pub mod scheduler;
+
+use crate::state::AppState;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+
+/// Starts every worker; abort the handles to stop them.
+pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
+    vec![
+        tokio::spawn(every(
+            Duration::from_secs(2),
+            state.clone(),
+            "maintenance scheduler",
+            |s| Box::pin(async move { scheduler::step(&s).await.map(|_| ()) }),
+        )),
+        tokio::spawn(every(
+            Duration::from_secs(3600),
+            state.clone(),
+            "housekeeping",
+            |s| {
+                Box::pin(async move {
+                    let mut tx = s.db.begin().await?;
+                    crate::db::sessions::purge_expired(&mut tx, s.now()).await?;
+                    tx.commit().await?;
+                    Ok(())
+                })
+            },
+        )),
+    ]
+}
+
+type Step = fn(
+    AppState,
+) -> std::pin::Pin<
+    Box<dyn std::future::Future<Output = crate::error::Result<()>> + Send>,
+>;
+
+async fn every(period: Duration, state: AppState, name: &'static str, step: Step) {
+    let mut tick = tokio::time::interval(period);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = step(state.clone()).await {
+            tracing::warn!(worker = name, error = %e, "worker step failed; will retry");
+        }
+    }
+}
