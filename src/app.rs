@@ -73,16 +73,24 @@ impl App {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let workers = crate::worker::spawn_all(&self.state);
+        let _workers = AbortOnDrop(crate::worker::spawn_all(&self.state));
         let router = crate::web::router(self.state.clone());
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
         let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await;
-        for w in workers {
+        served.context("serving HTTP")
+    }
+}
+
+/// Stops the workers when serving ends, however it ends (even if the serving future is dropped).
+struct AbortOnDrop(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        for w in &self.0 {
             w.abort();
         }
-        served.context("serving HTTP")
     }
 }
 

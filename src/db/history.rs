@@ -37,8 +37,23 @@ fn from_row(r: &Row) -> sqlx::Result<Change> {
     })
 }
 
-/// Appends a change.
+/// Appends a change. Changes of one service made within the same second keep their order: one
+/// that would not sort after the service's latest change is placed a microsecond after it (a
+/// back-dated change, such as a backfilled incident's, keeps its time).
 pub async fn insert(c: &mut AnyConnection, org_id: &Id, change: &Change) -> Result<()> {
+    let latest: Option<i64> =
+        sqlx::query("SELECT MAX(at) FROM status_history WHERE org_id = $1 AND service_id = $2")
+            .bind(org_id.as_str())
+            .bind(change.service_id.as_str())
+            .fetch_one(&mut *c)
+            .await?
+            .try_get(0)?;
+    let mut at = change.at.micros();
+    if let Some(latest) = latest {
+        if at <= latest && latest - at < 1_000_000 {
+            at = latest + 1;
+        }
+    }
     sqlx::query(
         "INSERT INTO status_history (id, org_id, service_id, old_status, new_status, at, cause, cause_id, actor) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
@@ -47,7 +62,7 @@ pub async fn insert(c: &mut AnyConnection, org_id: &Id, change: &Change) -> Resu
     .bind(change.service_id.as_str())
     .bind(change.old_status.map(|s| s.as_str().to_owned()))
     .bind(change.new_status.as_str())
-    .bind(change.at.micros())
+    .bind(at)
     .bind(change.cause.as_str())
     .bind(change.cause_id.as_ref().map(|i| i.to_string()))
     .bind(&change.actor)

@@ -311,13 +311,14 @@ fn field_errors(e: Error) -> Vec<FieldError> {
     }
 }
 
-/// Posts an update: new incident status, message, service statuses.
+/// Posts an update: new incident status, message, service statuses. Returns the incident and the
+/// new update's id.
 pub async fn post_update(
     state: &AppState,
     access: &OrgAccess,
     incident_id: &Id,
     input: NewUpdate,
-) -> Result<Incident> {
+) -> Result<(Incident, Id)> {
     access.require(Permission::ManageStatus)?;
     let now = state.now();
     let message = check_message(&input.message)?;
@@ -361,7 +362,7 @@ pub async fn post_update(
         .await?;
     let updated = db::incidents::get(&mut tx, access.org_id(), incident_id).await?;
     tx.commit().await?;
-    Ok(updated)
+    Ok((updated, update.id))
 }
 
 /// Reopens a resolved incident with a message: an update back to investigating.

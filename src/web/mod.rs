@@ -24,7 +24,10 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 
 /// Every route of the server.
 pub fn router(state: AppState) -> Router {
-    use api::{members as am, orgs as ao, teams as at, tokens as ak};
+    use api::{
+        incidents as ai, maintenances as amt, members as am, orgs as ao, status as ast,
+        teams as at, tokens as ak,
+    };
     use dashboard::{account, auth, members as dm, orgs as dorg, teams as dt, tokens as dk};
 
     // Operations: no authentication, nothing tenant-specific.
@@ -73,6 +76,72 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/orgs/{org}/tokens/{id}",
             axum::routing::delete(ak::revoke),
+        )
+        .route(
+            "/api/v1/orgs/{org}/services",
+            get(ast::list).post(ast::create),
+        )
+        .route(
+            "/api/v1/orgs/{org}/services/{id}",
+            get(ast::get).patch(ast::update).delete(ast::delete),
+        )
+        .route(
+            "/api/v1/orgs/{org}/groups",
+            get(ast::list_groups).post(ast::create_group),
+        )
+        .route(
+            "/api/v1/orgs/{org}/groups/{id}",
+            get(ast::get_group)
+                .patch(ast::update_group)
+                .delete(ast::delete_group),
+        )
+        .route("/api/v1/orgs/{org}/status-history", get(ast::history))
+        .route(
+            "/api/v1/orgs/{org}/incidents",
+            get(ai::list).post(ai::create),
+        )
+        .route(
+            "/api/v1/orgs/{org}/incidents/{id}",
+            get(ai::get).patch(ai::update).delete(ai::delete),
+        )
+        .route(
+            "/api/v1/orgs/{org}/incidents/{id}/updates",
+            get(ai::list_updates).post(ai::create_update),
+        )
+        .route(
+            "/api/v1/orgs/{org}/incidents/{id}/updates/{update_id}",
+            axum::routing::patch(ai::edit_update).delete(ai::delete_update),
+        )
+        .route("/api/v1/orgs/{org}/incidents/{id}/reopen", post(ai::reopen))
+        .route(
+            "/api/v1/orgs/{org}/incidents/{id}/postmortem",
+            axum::routing::put(ai::set_postmortem),
+        )
+        .route(
+            "/api/v1/orgs/{org}/incident-templates",
+            get(ai::list_templates).post(ai::create_template),
+        )
+        .route(
+            "/api/v1/orgs/{org}/incident-templates/{id}",
+            get(ai::get_template)
+                .patch(ai::update_template)
+                .delete(ai::delete_template),
+        )
+        .route(
+            "/api/v1/orgs/{org}/maintenances",
+            get(amt::list).post(amt::create),
+        )
+        .route(
+            "/api/v1/orgs/{org}/maintenances/{id}",
+            get(amt::get).patch(amt::update).delete(amt::delete),
+        )
+        .route(
+            "/api/v1/orgs/{org}/maintenances/{id}/updates",
+            get(amt::list_updates).post(amt::create_update),
+        )
+        .route(
+            "/api/v1/orgs/{org}/maintenances/{id}/updates/{update_id}",
+            axum::routing::patch(amt::edit_update),
         )
         .method_not_allowed_fallback(api_method_not_allowed)
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", api::openapi::document()));

@@ -22,7 +22,9 @@ pub struct TestApp {
     pub clock: ManualClock,
     pub setup_url: Option<String>,
     pub http: reqwest::Client,
-    _db: TestDb,
+    server: tokio::task::JoinHandle<()>,
+    db: Option<TestDb>,
+    signup: SignupMode,
 }
 
 /// Starts Beacon with open sign-up.
@@ -33,16 +35,22 @@ pub async fn spawn_app() -> TestApp {
 /// Starts Beacon with the given sign-up mode.
 pub async fn spawn_app_with(signup: SignupMode) -> TestApp {
     let db = TestDb::new().await;
+    let clock = ManualClock::new(SystemClock.now());
+    start(db, clock, signup).await
+}
+
+async fn start(db: TestDb, clock: ManualClock, signup: SignupMode) -> TestApp {
     let mut config = Config::for_database(&db.url);
     config.signup = signup;
-    let clock = ManualClock::new(SystemClock.now());
     let app = App::build(config, Arc::new(clock.clone()))
         .await
         .expect("app builds");
     let addr = app.local_addr();
     let state = app.state().clone();
     let setup_url = app.setup_url().map(str::to_owned);
-    tokio::spawn(app.run_until_stopped(std::future::pending()));
+    let server = tokio::spawn(async move {
+        let _ = app.run_until_stopped(std::future::pending()).await;
+    });
     TestApp {
         addr,
         base: format!("http://{addr}"),
@@ -53,7 +61,9 @@ pub async fn spawn_app_with(signup: SignupMode) -> TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap(),
-        _db: db,
+        server,
+        db: Some(db),
+        signup,
     }
 }
 
@@ -68,6 +78,16 @@ pub struct TestUser {
 pub const PASSWORD: &str = "correct horse battery";
 
 impl TestApp {
+    /// Stops this server (as a crash would: no goodbye) and starts a new one on the same database
+    /// and clock.
+    pub async fn restart(mut self) -> TestApp {
+        self.server.abort();
+        let _ = (&mut self.server).await;
+        self.state.db.pool().close().await;
+        let db = self.db.take().expect("the database is still here");
+        start(db, self.clock.clone(), self.signup).await
+    }
+
     /// An absolute URL on the app.
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)

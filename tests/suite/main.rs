@@ -5,8 +5,11 @@
 mod common;
 
 mod accounts;
+mod api_incidents;
+mod api_maintenance;
 mod api_members;
 mod api_orgs;
+mod api_services;
 mod api_teams_tokens;
 mod bad_input;
 mod cli;

@@ -1,8 +1,11 @@
 //! The REST API under `/api/v1`: JSON in, JSON out, one error shape, described by OpenAPI.
 
+pub mod incidents;
+pub mod maintenances;
 pub mod members;
 pub mod openapi;
 pub mod orgs;
+pub mod status;
 pub mod teams;
 pub mod tokens;
 
@@ -196,6 +199,8 @@ macro_rules! list_type {
     };
 }
 
+pub(crate) use list_type;
+
 list_type!(OrgList, OrgBody);
 list_type!(MemberList, MemberBody);
 list_type!(InvitationList, InvitationBody);
@@ -208,4 +213,29 @@ pub struct AuditPage {
     pub data: Vec<AuditEntryBody>,
     /// Null on the last page.
     pub next_cursor: Option<String>,
+}
+
+/// Deserializes a field that may be absent (`None`), `null` (`Some(None)`) or a value.
+pub fn double_option<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Reads an RFC 3339 instant from a request field.
+pub fn parse_time(
+    field: &'static str,
+    s: &str,
+) -> Result<crate::domain::Timestamp, crate::error::Error> {
+    s.trim()
+        .parse::<jiff::Timestamp>()
+        .map(|t| crate::domain::Timestamp::from_micros(t.as_microsecond()))
+        .map_err(|_| {
+            crate::error::Error::invalid(
+                field,
+                "is not an RFC 3339 date-time with an offset, e.g. 2026-03-08T09:30:00Z",
+            )
+        })
 }

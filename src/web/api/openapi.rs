@@ -1,6 +1,6 @@
 //! The OpenAPI 3.1 document of `/api/v1`, with every error status every operation can answer.
 
-use super::{members, orgs, teams, tokens};
+use super::{incidents, maintenances, members, orgs, status, teams, tokens};
 use crate::web::error::ErrorBody;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, RefOr, ResponseBuilder};
@@ -16,6 +16,15 @@ use utoipa::OpenApi;
         teams::list, teams::create, teams::get, teams::update, teams::delete,
         teams::list_members, teams::add_member, teams::remove_member,
         tokens::list, tokens::create, tokens::revoke,
+        status::list, status::create, status::get, status::update, status::delete,
+        status::list_groups, status::create_group, status::get_group, status::update_group, status::delete_group,
+        status::history,
+        incidents::list, incidents::create, incidents::get, incidents::update, incidents::delete,
+        incidents::list_updates, incidents::create_update, incidents::edit_update, incidents::delete_update,
+        incidents::reopen, incidents::set_postmortem,
+        incidents::list_templates, incidents::create_template, incidents::get_template, incidents::update_template, incidents::delete_template,
+        maintenances::list, maintenances::create, maintenances::get, maintenances::update, maintenances::delete,
+        maintenances::list_updates, maintenances::create_update, maintenances::edit_update,
     ),
     components(schemas(ErrorBody)),
     security(("bearer" = [])),
