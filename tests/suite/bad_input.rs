@@ -249,3 +249,96 @@ async fn bad_query_parameters_get_400_in_the_error_shape() {
     assert_eq!(status, StatusCode::OK, "out-of-range limits are clamped");
     assert_eq!(answer["data"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn the_status_model_refuses_bad_values_with_field_messages() {
+    let app = spawn_app().await;
+    app.org("acme").await;
+    let t = app.token("acme", Role::Editor).await;
+    let cases = [
+        (
+            "POST",
+            "/api/v1/orgs/acme/services",
+            json!({"name": "x", "status": "sideways"}),
+            None,
+        ),
+        (
+            "POST",
+            "/api/v1/orgs/acme/services",
+            json!({"name": "x", "visibility": "secret"}),
+            None,
+        ),
+        (
+            "POST",
+            "/api/v1/orgs/acme/services",
+            json!({"name": "x", "position": -1}),
+            Some("position"),
+        ),
+        (
+            "POST",
+            "/api/v1/orgs/acme/incidents",
+            json!({"name": "x", "message": ""}),
+            Some("message"),
+        ),
+        (
+            "POST",
+            "/api/v1/orgs/acme/incidents",
+            json!({"name": "", "message": "y"}),
+            Some("name"),
+        ),
+        (
+            "POST",
+            "/api/v1/orgs/acme/incidents",
+            json!({"name": "x", "message": "y", "status": "exploded"}),
+            None,
+        ),
+        (
+            "POST",
+            "/api/v1/orgs/acme/incidents",
+            json!({"name": "x", "message": "y", "impact_override": "huge"}),
+            None,
+        ),
+        (
+            "POST",
+            "/api/v1/orgs/acme/incidents",
+            json!({"name": "x", "message": "y", "services": [{"id": "nope", "status": "major_outage"}]}),
+            Some("services"),
+        ),
+        (
+            "POST",
+            "/api/v1/orgs/acme/maintenances",
+            json!({"name": "x", "starts_at": "soon", "ends_at": "later"}),
+            Some("starts_at"),
+        ),
+        (
+            "POST",
+            "/api/v1/orgs/acme/maintenances",
+            json!({"name": "x", "starts_at": "2030-01-01T10:00:00Z", "ends_at": "2030-01-01T10:00:00Z"}),
+            Some("ends_at"),
+        ),
+        (
+            "POST",
+            "/api/v1/orgs/acme/maintenances",
+            json!({"name": "x", "starts_at": "2030-01-01T10:00:00", "ends_at": "2030-01-01T11:00:00", "time_zone": "Moon/Base"}),
+            Some("time_zone"),
+        ),
+        (
+            "POST",
+            "/api/v1/orgs/acme/maintenances",
+            json!({"starts_at": "2030-01-01T10:00:00Z"}),
+            Some("name"),
+        ),
+    ];
+    for (method, path, body, field) in cases {
+        let (status, answer) = app.api(method, path, Some(&t), Some(body.clone())).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {answer}");
+        assert_shape(&answer);
+        if let Some(f) = field {
+            assert!(answer["error"]["fields"][f].is_string(), "{body}: {answer}");
+        }
+    }
+    let (_, list) = app
+        .api("GET", "/api/v1/orgs/acme/services", Some(&t), None)
+        .await;
+    assert_eq!(list["data"], json!([]), "nothing was written");
+}
