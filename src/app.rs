@@ -36,6 +36,9 @@ impl App {
             config.base_url = Some(format!("http://{addr}"));
         }
         let state = AppState::new(db, config, clock);
+        crate::public::snapshot::rebuild_all(&state)
+            .await
+            .context("building the public pages")?;
         let no_users = crate::db::users::count(&mut *state.db.conn().await?).await? == 0;
         let setup_url = if no_users {
             let token = crate::domain::ids::random_string(32);

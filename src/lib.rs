@@ -11,6 +11,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod ops;
+pub mod public;
 pub mod state;
 pub mod web;
 pub mod worker;

@@ -19,6 +19,7 @@ pub struct Inner {
     pub login_limits: Mutex<LoginLimits>,
     pub setup_token: Mutex<Option<String>>,
     pub metrics: crate::web::metrics::Metrics,
+    pub snapshots: crate::public::snapshot::Store,
 }
 
 /// Failed sign-in attempts, counted per client address and per account.
@@ -40,6 +41,7 @@ impl AppState {
             }),
             setup_token: Mutex::new(None),
             metrics: crate::web::metrics::Metrics::default(),
+            snapshots: crate::public::snapshot::Store::default(),
         }))
     }
 

@@ -26,6 +26,11 @@ pub fn begin_write(backend: Backend) -> &'static str {
 const CONSTRAINTS: &[(&str, &str, &str)] = &[
     ("users_email_key", "users.email", "email"),
     ("orgs_slug_key", "orgs.slug", "slug"),
+    (
+        "pages_custom_domain_key",
+        "pages.custom_domain",
+        "custom_domain",
+    ),
     ("teams_org_id_name_key", "teams.org_id, teams.name", "name"),
     (
         "memberships_pkey",

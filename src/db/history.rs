@@ -110,3 +110,23 @@ pub async fn list(
     changes.truncate(limit as usize);
     Ok((changes, more))
 }
+
+/// The status a service had just before `at` (its latest change earlier than `at`), if any.
+pub async fn status_before(
+    c: &mut AnyConnection,
+    org_id: &Id,
+    service_id: &Id,
+    at: Timestamp,
+) -> Result<Option<ServiceStatus>> {
+    let row = sqlx::query("SELECT new_status FROM status_history WHERE org_id = $1 AND service_id = $2 AND at < $3 ORDER BY at DESC, id DESC LIMIT 1")
+        .bind(org_id.as_str())
+        .bind(service_id.as_str())
+        .bind(at.micros())
+        .fetch_optional(c)
+        .await?;
+    Ok(row
+        .map(|r| r.try_get::<String, _>("new_status"))
+        .transpose()?
+        .as_deref()
+        .and_then(ServiceStatus::parse))
+}

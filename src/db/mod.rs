@@ -13,6 +13,7 @@ pub mod maintenances;
 pub mod members;
 pub mod orgs;
 pub mod outbox;
+pub mod pages;
 pub mod services;
 pub mod sessions;
 pub mod teams;
@@ -185,6 +186,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "0002_status_model",
         include_str!("../../migrations/0002_status_model.sql"),
+    ),
+    (
+        3,
+        "0003_public_page",
+        include_str!("../../migrations/0003_public_page.sql"),
     ),
 ];
 

@@ -189,6 +189,8 @@ pub struct Group {
     pub name: String,
     pub position: i64,
     pub collapsed: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 fn group_from_row(r: &Row) -> sqlx::Result<Group> {
@@ -197,6 +199,8 @@ fn group_from_row(r: &Row) -> sqlx::Result<Group> {
         name: r.try_get("name")?,
         position: r.try_get("position")?,
         collapsed: r.try_get::<i64, _>("collapsed")? != 0,
+        created_at: time(r, "created_at")?,
+        updated_at: time(r, "updated_at")?,
     })
 }
 

@@ -2,10 +2,12 @@
 //!
 //! Values here are parsed once at the edge (`parse`) and valid by construction afterwards.
 
+pub mod base64;
 pub mod ids;
 pub mod incident;
 pub mod maintenance;
 pub mod markdown;
+pub mod page;
 pub mod ratelimit;
 pub mod role;
 pub mod status;

@@ -89,6 +89,7 @@ pub async fn setup(
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .take();
+    crate::public::snapshot::rebuild(state, &org.id).await?;
     Ok((NewSession { secret, user }, org))
 }
 

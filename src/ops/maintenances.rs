@@ -493,12 +493,13 @@ async fn finish_services(
     Ok(())
 }
 
-/// Runs every automatic transition due at the clock's now, across orgs; returns how many ran.
-/// Safe to run from several instances at once: each transition is claimed in the database.
-pub async fn run_due(state: &AppState) -> Result<usize> {
+/// Runs every automatic transition due at the clock's now, across orgs; returns the orgs whose
+/// maintenance moved (once per transition). Safe to run from several instances at once: each
+/// transition is claimed in the database.
+pub async fn run_due(state: &AppState) -> Result<Vec<Id>> {
     let now = state.now();
     let due_list = db::maintenances::due_all_orgs(&mut *state.db.conn().await?, now, 100).await?;
-    let mut ran = 0;
+    let mut ran = Vec::new();
     for (org_id, id) in due_list {
         let mut tx = state.db.begin().await?;
         let mut m = db::maintenances::get(&mut tx, &org_id, &id).await?;
@@ -546,7 +547,7 @@ pub async fn run_due(state: &AppState) -> Result<usize> {
             )
             .await?;
         tx.commit().await?;
-        ran += 1;
+        ran.push(org_id);
     }
     Ok(ran)
 }

@@ -51,6 +51,7 @@ pub async fn create(state: &AppState, user: &User, slug: &str, org_name: &str) -
     let mut tx = state.db.begin().await?;
     let org = insert_with_owner(&mut tx, state.now(), user, &slug, &org_name).await?;
     tx.commit().await?;
+    crate::public::snapshot::rebuild(state, &org.id).await?;
     Ok(org)
 }
 

@@ -375,11 +375,14 @@ pub async fn create_group(
     }
     let now = state.now();
     let mut tx = state.db.begin().await?;
+    let position = db::services::next_group_position(&mut tx, access.org_id()).await?;
     let mut g = Group {
         id: Id::new(),
         name: String::new(),
-        position: db::services::next_group_position(&mut tx, access.org_id()).await?,
+        position,
         collapsed: false,
+        created_at: now,
+        updated_at: now,
     };
     apply_group(&mut g, &input)?;
     let g = db::services::insert_group(&mut tx, access.org_id(), now, &g).await?;

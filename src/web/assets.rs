@@ -4,11 +4,23 @@ use axum::extract::Path;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-const FILES: &[(&str, &str, &str)] = &[(
-    "app.css",
-    "text/css; charset=utf-8",
-    include_str!("../../static/app.css"),
-)];
+const FILES: &[(&str, &str, &str)] = &[
+    (
+        "app.css",
+        "text/css; charset=utf-8",
+        include_str!("../../static/app.css"),
+    ),
+    (
+        "public.css",
+        "text/css; charset=utf-8",
+        include_str!("../../static/public.css"),
+    ),
+    (
+        "public.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../static/public.js"),
+    ),
+];
 
 /// `GET /static/{file}`.
 pub async fn serve(Path(file): Path<String>) -> Response {

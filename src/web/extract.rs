@@ -176,6 +176,9 @@ impl FromRequestParts<AppState> for ApiOrg {
             ApiCaller::Token(_) => Err(Error::NotFound),
             ApiCaller::User(user) => crate::ops::orgs::access_for_user(state, &user, slug).await,
         };
+        if let (Ok(a), Some(t)) = (&access, parts.extensions.get::<super::Touched>()) {
+            t.set(&a.org.id);
+        }
         access.map(ApiOrg).map_err(|e| ApiError(e).into_response())
     }
 }

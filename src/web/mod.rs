@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod error;
 pub mod extract;
 pub mod metrics;
+pub mod public;
 
 use crate::state::AppState;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -144,6 +145,10 @@ pub fn router(state: AppState) -> Router {
             axum::routing::patch(amt::edit_update),
         )
         .method_not_allowed_fallback(api_method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            refresh_snapshots,
+        ))
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", api::openapi::document()));
 
     // Pages anyone may open (sign-in, sign-up, reset, first-run setup, invitation links).
@@ -203,13 +208,17 @@ pub fn router(state: AppState) -> Router {
     let pages = public_pages
         .merge(signed_in_pages)
         .method_not_allowed_fallback(page_method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            refresh_snapshots,
+        ))
         .layer(middleware::from_fn(dashboard::csrf::ensure_cookie))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ));
 
-    Router::new()
+    let app = Router::new()
         .merge(ops)
         .merge(api)
         .merge(pages)
@@ -219,7 +228,18 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             metrics::track,
         ))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT));
+
+    // The public status pages, served from the in-memory snapshot with their headers prebuilt:
+    // nothing else on their path (see public.rs). A custom domain's every path is its page.
+    Router::new()
+        .route("/status/{slug}", get(public::serve))
+        .route("/status/{slug}/{*rest}", get(public::serve))
+        .merge(app)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            public::custom_domains,
+        ))
         .with_state(state)
 }
 
@@ -262,6 +282,44 @@ async fn not_found(request: Request) -> Response {
     } else {
         dashboard::error_page(StatusCode::NOT_FOUND, "There is nothing at this address.")
     }
+}
+
+/// Marks the org a write request touched, so its public snapshot is rebuilt before the response.
+#[derive(Clone, Default)]
+pub struct Touched(std::sync::Arc<std::sync::Mutex<Option<crate::domain::Id>>>);
+
+impl Touched {
+    /// Records the org a request works in.
+    pub fn set(&self, org_id: &crate::domain::Id) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(org_id.clone());
+    }
+}
+
+/// After a successful write inside an org, rebuilds that org's public snapshot, so the change is
+/// visible on the next request after this response.
+async fn refresh_snapshots(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let write = !matches!(
+        *request.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+    );
+    let touched = Touched::default();
+    if write {
+        request.extensions_mut().insert(touched.clone());
+    }
+    let response = next.run(request).await;
+    if write && (response.status().is_success() || response.status().is_redirection()) {
+        let org = touched.0.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(org_id) = org {
+            if let Err(e) = crate::public::snapshot::rebuild(&state, &org_id).await {
+                tracing::warn!(error = %e, "public page snapshot not rebuilt; the previous one stays");
+            }
+        }
+    }
+    response
 }
 
 /// Headers every response carries.

@@ -2,6 +2,20 @@
 
 pub mod scheduler;
 
+/// Rebuilds every public snapshot whose day has changed in its page's time zone (the uptime bars
+/// move at midnight); returns how many were rebuilt.
+pub async fn roll_days(state: &AppState) -> crate::error::Result<usize> {
+    let now = state.now();
+    let mut n = 0;
+    for pages in state.snapshots.all() {
+        if crate::public::snapshot::today(now, &pages.time_zone) != pages.day {
+            crate::public::snapshot::rebuild(state, &pages.org_id).await?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
 use crate::state::AppState;
 use std::time::Duration;
 use tokio::task::JoinHandle;
@@ -14,6 +28,12 @@ pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
             state.clone(),
             "maintenance scheduler",
             |s| Box::pin(async move { scheduler::step(&s).await.map(|_| ()) }),
+        )),
+        tokio::spawn(every(
+            Duration::from_secs(30),
+            state.clone(),
+            "midnight page rebuild",
+            |s| Box::pin(async move { roll_days(&s).await.map(|_| ()) }),
         )),
         tokio::spawn(every(
             Duration::from_secs(3600),

@@ -6,9 +6,16 @@ use crate::state::AppState;
 
 /// Runs the transitions due now; returns how many ran.
 pub async fn step(state: &AppState) -> crate::error::Result<usize> {
-    let ran = crate::ops::maintenances::run_due(state).await?;
-    if ran > 0 {
-        tracing::info!(transitions = ran, "maintenance windows moved");
+    let orgs = crate::ops::maintenances::run_due(state).await?;
+    if !orgs.is_empty() {
+        tracing::info!(transitions = orgs.len(), "maintenance windows moved");
     }
-    Ok(ran)
+    let mut seen: Vec<&crate::domain::Id> = Vec::new();
+    for org_id in &orgs {
+        if !seen.contains(&org_id) {
+            seen.push(org_id);
+            crate::public::snapshot::rebuild(state, org_id).await?;
+        }
+    }
+    Ok(orgs.len())
 }

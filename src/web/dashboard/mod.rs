@@ -238,7 +238,12 @@ impl FromRequestParts<AppState> for DashOrg {
         let me = SignedIn::from_request_parts(parts, state).await?;
         let params = super::extract::PathParams::from_request_parts(parts, state).await?;
         match crate::ops::orgs::access_for_user(state, &me.user, params.get("org")).await {
-            Ok(access) => Ok(DashOrg { me, access }),
+            Ok(access) => {
+                if let Some(t) = parts.extensions.get::<crate::web::Touched>() {
+                    t.set(&access.org.id);
+                }
+                Ok(DashOrg { me, access })
+            }
             Err(e) => Err(PageError(e).into_response()),
         }
     }
