@@ -132,7 +132,7 @@ fn entries(m: &PageModel) -> Vec<Entry> {
             html,
         });
     }
-    out.sort_by(|a, b| b.published.cmp(&a.published));
+    out.sort_by_key(|e| std::cmp::Reverse(e.published));
     out.truncate(25);
     out
 }

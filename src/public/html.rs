@@ -248,7 +248,7 @@ fn past_items(m: &PageModel, from: Timestamp, to: Timestamp) -> Vec<PastItem> {
                 )
             }),
     );
-    items.sort_by(|a, b| b.0.cmp(&a.0));
+    items.sort_by_key(|i| std::cmp::Reverse(i.0));
     items.into_iter().map(|(_, i)| i).collect()
 }
 
