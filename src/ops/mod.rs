@@ -8,6 +8,7 @@ pub mod incidents;
 pub mod maintenances;
 pub mod members;
 pub mod orgs;
+pub mod pages;
 pub mod services;
 pub mod teams;
 pub mod templates;

@@ -26,8 +26,8 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 /// Every route of the server.
 pub fn router(state: AppState) -> Router {
     use api::{
-        incidents as ai, maintenances as amt, members as am, orgs as ao, status as ast,
-        teams as at, tokens as ak,
+        incidents as ai, maintenances as amt, members as am, orgs as ao, pages as apg,
+        status as ast, teams as at, tokens as ak,
     };
     use dashboard::{account, auth, members as dm, orgs as dorg, teams as dt, tokens as dk};
 
@@ -77,6 +77,11 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/orgs/{org}/tokens/{id}",
             axum::routing::delete(ak::revoke),
+        )
+        .route("/api/v1/orgs/{org}/page", get(apg::get).patch(apg::update))
+        .route(
+            "/api/v1/orgs/{org}/page/logo",
+            axum::routing::put(apg::set_logo).delete(apg::delete_logo),
         )
         .route(
             "/api/v1/orgs/{org}/services",

@@ -16,5 +16,7 @@ mod cli;
 mod dashboard;
 mod isolation;
 mod operations;
+mod public_page;
+mod public_v2;
 mod roles;
 mod storage;

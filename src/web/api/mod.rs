@@ -5,6 +5,7 @@ pub mod maintenances;
 pub mod members;
 pub mod openapi;
 pub mod orgs;
+pub mod pages;
 pub mod status;
 pub mod teams;
 pub mod tokens;

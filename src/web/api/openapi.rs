@@ -1,6 +1,6 @@
 //! The OpenAPI 3.1 document of `/api/v1`, with every error status every operation can answer.
 
-use super::{incidents, maintenances, members, orgs, status, teams, tokens};
+use super::{incidents, maintenances, members, orgs, pages, status, teams, tokens};
 use crate::web::error::ErrorBody;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, RefOr, ResponseBuilder};
@@ -24,6 +24,7 @@ use utoipa::OpenApi;
         incidents::reopen, incidents::set_postmortem,
         incidents::list_templates, incidents::create_template, incidents::get_template, incidents::update_template, incidents::delete_template,
         maintenances::list, maintenances::create, maintenances::get, maintenances::update, maintenances::delete,
+        pages::get, pages::update, pages::set_logo, pages::delete_logo,
         maintenances::list_updates, maintenances::create_update, maintenances::edit_update,
     ),
     components(schemas(ErrorBody)),
