@@ -175,11 +175,18 @@ impl Db {
 }
 
 /// The migrations, embedded at build time: append-only, never edit one that has landed.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "0001_foundation",
-    include_str!("../../migrations/0001_foundation.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "0001_foundation",
+        include_str!("../../migrations/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "0002_status_model",
+        include_str!("../../migrations/0002_status_model.sql"),
+    ),
+];
 
 /// Splits a migration file into statements, dropping comment lines.
 fn statements(sql: &str) -> impl Iterator<Item = String> + '_ {
