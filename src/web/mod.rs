@@ -30,6 +30,8 @@ pub fn router(state: AppState) -> Router {
         status as ast, teams as at, tokens as ak,
     };
     use dashboard::{account, auth, members as dm, orgs as dorg, teams as dt, tokens as dk};
+    use dashboard::{incident as di, incidents as dis, maintenances as dmn, overview as dov};
+    use dashboard::{service as dsv, services as ds, templates as dtp};
 
     // Operations: no authentication, nothing tenant-specific.
     let ops = Router::new()
@@ -184,7 +186,57 @@ pub fn router(state: AppState) -> Router {
         .route("/account/name", post(account::rename))
         .route("/account/password", post(account::change_password))
         .route("/orgs/new", get(dorg::new_page).post(dorg::create))
-        .route("/orgs/{org}", get(dorg::overview))
+        .route("/orgs/{org}", get(dov::page))
+        .route("/orgs/{org}/services", get(ds::page).post(ds::create))
+        .route(
+            "/orgs/{org}/services/{id}",
+            get(dsv::edit).post(dsv::update),
+        )
+        .route("/orgs/{org}/services/{id}/status", post(dov::set_status))
+        .route("/orgs/{org}/services/{id}/move", post(ds::shift))
+        .route(
+            "/orgs/{org}/services/{id}/delete",
+            get(dsv::confirm_delete).post(dsv::delete),
+        )
+        .route("/orgs/{org}/groups", post(ds::create_group))
+        .route("/orgs/{org}/groups/{id}", post(ds::update_group))
+        .route("/orgs/{org}/groups/{id}/delete", post(ds::delete_group))
+        .route("/orgs/{org}/incidents", get(dis::list).post(dis::create))
+        .route("/orgs/{org}/incidents/new", get(dis::new))
+        .route(
+            "/orgs/{org}/incidents/backfill",
+            get(dis::backfill_form).post(dis::backfill),
+        )
+        .route("/orgs/{org}/incidents/{id}", get(di::show).post(di::edit))
+        .route("/orgs/{org}/incidents/{id}/updates", post(di::post_update))
+        .route(
+            "/orgs/{org}/incidents/{id}/updates/{update_id}",
+            post(di::edit_update),
+        )
+        .route(
+            "/orgs/{org}/incidents/{id}/updates/{update_id}/delete",
+            post(di::delete_update),
+        )
+        .route("/orgs/{org}/incidents/{id}/reopen", post(di::reopen))
+        .route(
+            "/orgs/{org}/incidents/{id}/postmortem",
+            post(di::postmortem),
+        )
+        .route("/orgs/{org}/incidents/{id}/delete", post(di::delete))
+        .route("/orgs/{org}/templates", get(dtp::list).post(dtp::create))
+        .route(
+            "/orgs/{org}/templates/{id}",
+            get(dtp::edit).post(dtp::update),
+        )
+        .route("/orgs/{org}/templates/{id}/delete", post(dtp::delete))
+        .route("/orgs/{org}/maintenances", get(dmn::list).post(dmn::create))
+        .route("/orgs/{org}/maintenances/new", get(dmn::new))
+        .route("/orgs/{org}/maintenances/{id}", get(dmn::show))
+        .route(
+            "/orgs/{org}/maintenances/{id}/updates",
+            post(dmn::post_update),
+        )
+        .route("/orgs/{org}/maintenances/{id}/delete", post(dmn::delete))
         .route(
             "/orgs/{org}/settings",
             get(dorg::settings).post(dorg::update),

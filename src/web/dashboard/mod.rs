@@ -5,10 +5,18 @@
 pub mod account;
 pub mod auth;
 pub mod csrf;
+pub mod incident;
+pub mod incidents;
+pub mod maintenances;
 pub mod members;
 pub mod orgs;
+pub mod overview;
+pub mod service;
+pub mod services;
 pub mod teams;
+pub mod templates;
 pub mod tokens;
+pub mod views;
 
 use crate::db::users::User;
 use crate::domain::FieldError;
@@ -296,6 +304,23 @@ pub enum Flash {
     OrgDeleted,
     Welcome,
     Left,
+    StatusChanged,
+    ServiceCreated,
+    ServiceDeleted,
+    OrderChanged,
+    GroupCreated,
+    GroupDeleted,
+    IncidentOpened,
+    IncidentRecorded,
+    UpdatePosted,
+    UpdateDeleted,
+    IncidentReopened,
+    IncidentDeleted,
+    PostmortemSaved,
+    MaintenanceScheduled,
+    MaintenanceDeleted,
+    TemplateCreated,
+    TemplateDeleted,
 }
 
 fn flash_text(code: u8) -> Option<&'static str> {
@@ -314,6 +339,23 @@ fn flash_text(code: u8) -> Option<&'static str> {
         12 => "Organization deleted.",
         13 => "Welcome to Beacon.",
         14 => "You have left the organization.",
+        15 => "Status changed.",
+        16 => "Service created.",
+        17 => "Service deleted.",
+        18 => "Order changed.",
+        19 => "Group created.",
+        20 => "Group deleted.",
+        21 => "Incident opened.",
+        22 => "Past incident recorded.",
+        23 => "Update posted.",
+        24 => "Update deleted.",
+        25 => "Incident reopened.",
+        26 => "Incident deleted.",
+        27 => "Postmortem saved.",
+        28 => "Maintenance scheduled.",
+        29 => "Maintenance deleted.",
+        30 => "Template created.",
+        31 => "Template deleted.",
         _ => return None,
     })
 }

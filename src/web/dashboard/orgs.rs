@@ -1,9 +1,9 @@
-//! Organization pages: create, overview, settings, audit log.
+//! Organization pages: create, settings, audit log (the overview is in `overview`).
 
 use super::csrf::Form;
 use super::{done, render, render_status, DashOrg, Errors, Flash, Layout, PageResult, SignedIn};
 use crate::db::audit::Entry;
-use crate::domain::{Permission, Role};
+use crate::domain::Permission;
 use crate::ops;
 use crate::state::AppState;
 use askama::Template;
@@ -57,37 +57,6 @@ pub async fn create(
             Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
     }
-}
-
-#[derive(Template)]
-#[template(path = "pages/org_overview.html")]
-struct OverviewPage {
-    layout: Layout,
-    slug: String,
-    name: String,
-    role: Role,
-    members: usize,
-    teams: usize,
-    created: String,
-    time_zone: String,
-}
-
-/// `GET /orgs/{org}`.
-pub async fn overview(State(state): State<AppState>, org: DashOrg) -> PageResult {
-    let members = ops::members::list(&state, &org.access, 1000).await?.len();
-    let teams = ops::teams::list(&state, &org.access, 1000).await?.len();
-    let o = &org.access.org;
-    let page = OverviewPage {
-        layout: org.layout(&state).await?,
-        slug: o.slug.clone(),
-        name: o.name.clone(),
-        role: org.access.role,
-        members,
-        teams,
-        created: o.created_at.display_in(&o.time_zone),
-        time_zone: o.time_zone.clone(),
-    };
-    Ok(render(&page))
 }
 
 #[derive(Template)]
