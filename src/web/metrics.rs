@@ -27,9 +27,25 @@ struct Histogram {
 pub struct Metrics {
     requests: Mutex<BTreeMap<(String, String, u16), u64>>,
     latency: Mutex<BTreeMap<String, Histogram>>,
+    /// Public page answers by status (200, 304, 303, 404, other): lock-free, for the hot path.
+    public: [std::sync::atomic::AtomicU64; 5],
 }
 
+const PUBLIC_STATUSES: [&str; 5] = ["200", "304", "303", "404", "other"];
+
 impl Metrics {
+    /// Counts one public page answer (no lock, no allocation).
+    pub fn public_hit(&self, status: u16) {
+        let i = match status {
+            200 => 0,
+            304 => 1,
+            303 => 2,
+            404 => 3,
+            _ => 4,
+        };
+        self.public[i].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
     fn record(&self, method: &str, route: &str, status: u16, seconds: f64) {
         let mut requests = self.requests.lock().unwrap_or_else(|p| p.into_inner());
         *requests
@@ -58,6 +74,12 @@ impl Metrics {
             .iter()
         {
             let _ = writeln!(out, "beacon_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}", escape(route));
+        }
+        for (status, n) in PUBLIC_STATUSES.iter().zip(&self.public) {
+            let n = n.load(std::sync::atomic::Ordering::Relaxed);
+            if n > 0 {
+                let _ = writeln!(out, "beacon_http_requests_total{{method=\"GET\",route=\"/status/{{slug}}\",status=\"{status}\"}} {n}");
+            }
         }
         out.push_str("# HELP beacon_http_request_duration_seconds HTTP request latency by route.\n# TYPE beacon_http_request_duration_seconds histogram\n");
         for (route, h) in self

@@ -109,10 +109,12 @@ pub async fn serve(State(state): State<AppState>, request: Request) -> Response 
     let rest = path.strip_prefix("/status/").unwrap_or("");
     let (slug, rest) = rest.split_once('/').unwrap_or((rest, ""));
     let key = key(rest, request.uri().query());
-    match state.snapshots.by_slug(slug) {
+    let response = match state.snapshots.by_slug(slug) {
         Some(pages) => answer(&state, pages, &key, request.headers(), false).await,
         None => not_found(false),
-    }
+    };
+    state.metrics.public_hit(response.status().as_u16());
+    response
 }
 
 /// The host name of a request, lowercased, without a port.
@@ -139,7 +141,9 @@ pub async fn custom_domains(
             return StatusCode::METHOD_NOT_ALLOWED.into_response();
         }
         let key = key(request.uri().path(), request.uri().query());
-        return answer(&state, pages, &key, request.headers(), true).await;
+        let response = answer(&state, pages, &key, request.headers(), true).await;
+        state.metrics.public_hit(response.status().as_u16());
+        return response;
     }
     next.run(request).await
 }
