@@ -9,17 +9,25 @@ use beacon::clock::{Clock, ManualClock, SystemClock};
 use beacon::config::Config;
 use beacon::db::Db;
 use beacon::domain::{Role, ServiceStatus};
-use beacon::ops::{self, incidents::NewIncident, services::GroupInput, services::ServiceInput, Actor, OrgAccess};
+use beacon::ops::{
+    self, incidents::NewIncident, services::GroupInput, services::ServiceInput, Actor, OrgAccess,
+};
 use beacon::state::AppState;
 use std::sync::Arc;
 use std::time::Instant;
 
 #[tokio::main]
 async fn main() {
-    let url = std::env::args().skip(1).find(|a| a.starts_with("postgres")).unwrap_or_else(|| {
-        let path = std::env::temp_dir().join(format!("beacon-bench-{}.db", beacon::domain::ids::random_string(8)));
-        format!("sqlite:{}", path.display())
-    });
+    let url = std::env::args()
+        .skip(1)
+        .find(|a| a.starts_with("postgres"))
+        .unwrap_or_else(|| {
+            let path = std::env::temp_dir().join(format!(
+                "beacon-bench-{}.db",
+                beacon::domain::ids::random_string(8)
+            ));
+            format!("sqlite:{}", path.display())
+        });
     let config = Config::for_database(&url);
     let db = Db::connect(&config.database_url).await.expect("database");
     db.migrate().await.expect("migrations");
@@ -27,14 +35,31 @@ async fn main() {
     let clock = ManualClock::new(start);
     let state = AppState::new(db, config, Arc::new(clock.clone()));
 
-    let account = ops::accounts::NewAccount::parse("bench@example.com", "Bench", "bench password 123").unwrap();
+    let account =
+        ops::accounts::NewAccount::parse("bench@example.com", "Bench", "bench password 123")
+            .unwrap();
     let user = ops::accounts::create_user(&state, account).await.unwrap();
-    let org = ops::orgs::create(&state, &user, "bench", "Bench Cloud").await.unwrap();
-    let access = OrgAccess { org: org.clone(), role: Role::Owner, actor: Actor::user(&user.id, &user.email) };
+    let org = ops::orgs::create(&state, &user, "bench", "Bench Cloud")
+        .await
+        .unwrap();
+    let access = OrgAccess {
+        org: org.clone(),
+        role: Role::Owner,
+        actor: Actor::user(&user.id, &user.email),
+    };
 
     let mut services = Vec::new();
     for g in 0..5 {
-        let group = ops::services::create_group(&state, &access, GroupInput { name: Some(format!("Region {g}")), ..Default::default() }).await.unwrap();
+        let group = ops::services::create_group(
+            &state,
+            &access,
+            GroupInput {
+                name: Some(format!("Region {g}")),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         for s in 0..4 {
             let input = ServiceInput {
                 name: Some(format!("Service {g}-{s}")),
@@ -46,7 +71,11 @@ async fn main() {
         }
     }
     // 90 days: a few status changes a week, and a backfilled incident every other day.
-    let statuses = [ServiceStatus::DegradedPerformance, ServiceStatus::PartialOutage, ServiceStatus::MajorOutage];
+    let statuses = [
+        ServiceStatus::DegradedPerformance,
+        ServiceStatus::PartialOutage,
+        ServiceStatus::MajorOutage,
+    ];
     for day in 0..90i64 {
         clock.advance(24 * 3600);
         let s = &services[(day as usize * 7) % services.len()];
@@ -61,14 +90,26 @@ async fn main() {
                 services: vec![(s.id.to_string(), statuses[day as usize % 3])],
                 ..Default::default()
             };
-            ops::incidents::create(&state, &access, input).await.unwrap();
+            ops::incidents::create(&state, &access, input)
+                .await
+                .unwrap();
         }
         if day % 3 == 0 {
-            let change = ServiceInput { status: Some(statuses[day as usize % 3]), ..Default::default() };
-            ops::services::update(&state, &access, &s.id, change).await.unwrap();
+            let change = ServiceInput {
+                status: Some(statuses[day as usize % 3]),
+                ..Default::default()
+            };
+            ops::services::update(&state, &access, &s.id, change)
+                .await
+                .unwrap();
             clock.advance(1800);
-            let back = ServiceInput { status: Some(ServiceStatus::Operational), ..Default::default() };
-            ops::services::update(&state, &access, &s.id, back).await.unwrap();
+            let back = ServiceInput {
+                status: Some(ServiceStatus::Operational),
+                ..Default::default()
+            };
+            ops::services::update(&state, &access, &s.id, back)
+                .await
+                .unwrap();
         }
     }
     for i in 0..2 {
@@ -79,7 +120,9 @@ async fn main() {
             notify: true,
             ..Default::default()
         };
-        ops::incidents::create(&state, &access, input).await.unwrap();
+        ops::incidents::create(&state, &access, input)
+            .await
+            .unwrap();
     }
     let now = clock.now();
     let maintenance = ops::maintenances::MaintenanceInput {
@@ -89,19 +132,30 @@ async fn main() {
         services: Some(vec![services[3].id.to_string()]),
         ..Default::default()
     };
-    ops::maintenances::create(&state, &access, maintenance, None).await.unwrap();
+    ops::maintenances::create(&state, &access, maintenance, None)
+        .await
+        .unwrap();
 
     let mut times = Vec::new();
     for _ in 0..30 {
         let t = Instant::now();
-        beacon::public::snapshot::rebuild(&state, &org.id).await.unwrap();
+        beacon::public::snapshot::rebuild(&state, &org.id)
+            .await
+            .unwrap();
         times.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     times.sort_by(f64::total_cmp);
     let pages = state.snapshots.by_slug("bench").unwrap();
     let page = pages.get("", false).unwrap().identity().len();
-    let summary = pages.get("api/v2/summary.json", false).unwrap().identity().len();
+    let summary = pages
+        .get("api/v2/summary.json", false)
+        .unwrap()
+        .identity()
+        .len();
     println!("snapshot rebuild, 20 services in 5 groups, 90 days of history, 47 incidents, 1 maintenance ({})", if url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" });
     println!("  page {page} bytes, summary.json {summary} bytes (uncompressed)");
-    println!("  rebuild ms: min {:.1}  median {:.1}  p90 {:.1}  max {:.1}  (30 runs)", times[0], times[15], times[27], times[29]);
+    println!(
+        "  rebuild ms: min {:.1}  median {:.1}  p90 {:.1}  max {:.1}  (30 runs)",
+        times[0], times[15], times[27], times[29]
+    );
 }

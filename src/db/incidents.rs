@@ -115,10 +115,7 @@ pub async fn update(c: &mut AnyConnection, org_id: &Id, i: &Incident) -> Result<
     .bind(i.postmortem_published_at.map(|t| t.micros()))
     .execute(c)
     .await?;
-    if done.rows_affected() == 0 {
-        return Err(super::Error::NotFound);
-    }
-    Ok(())
+    super::one(done)
 }
 
 /// Records the status an incident gives an affected service (adding it if new).
@@ -197,10 +194,7 @@ pub async fn edit_update(
     .bind(now.micros())
     .execute(c)
     .await?;
-    if done.rows_affected() == 0 {
-        return Err(super::Error::NotFound);
-    }
-    Ok(())
+    super::one(done)
 }
 
 /// Deletes an update.
@@ -218,10 +212,7 @@ pub async fn delete_update(
     .bind(update_id.as_str())
     .execute(c)
     .await?;
-    if done.rows_affected() == 0 {
-        return Err(super::Error::NotFound);
-    }
-    Ok(())
+    super::one(done)
 }
 
 /// Deletes an incident and its timeline (its status history stays).
@@ -231,10 +222,7 @@ pub async fn delete(c: &mut AnyConnection, org_id: &Id, incident_id: &Id) -> Res
         .bind(incident_id.as_str())
         .execute(c)
         .await?;
-    if done.rows_affected() == 0 {
-        return Err(super::Error::NotFound);
-    }
-    Ok(())
+    super::one(done)
 }
 
 /// One incident with its services and timeline.

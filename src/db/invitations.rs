@@ -140,10 +140,7 @@ pub async fn revoke(
     .bind(now.micros())
     .execute(c)
     .await?;
-    if done.rows_affected() == 0 {
-        return Err(super::Error::NotFound);
-    }
-    Ok(())
+    super::one(done)
 }
 
 /// Marks an invitation used, once: `NotFound` if someone used or revoked it first.
@@ -161,8 +158,5 @@ pub async fn mark_accepted(
     .bind(now.micros())
     .execute(c)
     .await?;
-    if done.rows_affected() == 0 {
-        return Err(super::Error::NotFound);
-    }
-    Ok(())
+    super::one(done)
 }

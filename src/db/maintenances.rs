@@ -144,10 +144,7 @@ pub async fn update(c: &mut AnyConnection, m: &Maintenance) -> Result<()> {
     .bind(m.updated_at.micros())
     .execute(c)
     .await?;
-    if done.rows_affected() == 0 {
-        return Err(super::Error::NotFound);
-    }
-    Ok(())
+    super::one(done)
 }
 
 /// Moves a maintenance from `from` to its current status only if it is still in `from`:
@@ -213,10 +210,7 @@ pub async fn edit_update(
         .bind(now.micros())
         .execute(c)
         .await?;
-    if done.rows_affected() == 0 {
-        return Err(super::Error::NotFound);
-    }
-    Ok(())
+    super::one(done)
 }
 
 /// Deletes a maintenance and its timeline.
@@ -226,10 +220,7 @@ pub async fn delete(c: &mut AnyConnection, org_id: &Id, maintenance_id: &Id) -> 
         .bind(maintenance_id.as_str())
         .execute(c)
         .await?;
-    if done.rows_affected() == 0 {
-        return Err(super::Error::NotFound);
-    }
-    Ok(())
+    super::one(done)
 }
 
 async fn load_children(c: &mut AnyConnection, m: &mut Maintenance) -> Result<()> {

@@ -101,10 +101,7 @@ pub async fn update_role(
         .bind(role.as_str())
         .execute(c)
         .await?;
-    if done.rows_affected() == 0 {
-        return Err(super::Error::NotFound);
-    }
-    Ok(())
+    super::one(done)
 }
 
 /// Removes a member from the org and from its teams.
@@ -119,10 +116,7 @@ pub async fn delete(c: &mut AnyConnection, org_id: &Id, user_id: &Id) -> Result<
         .bind(user_id.as_str())
         .execute(c)
         .await?;
-    if done.rows_affected() == 0 {
-        return Err(super::Error::NotFound);
-    }
-    Ok(())
+    super::one(done)
 }
 
 /// An org a user belongs to, with the user's role there.

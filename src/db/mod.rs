@@ -207,6 +207,15 @@ fn statements(sql: &str) -> impl Iterator<Item = String> + '_ {
         .filter(|s| !s.trim().is_empty())
 }
 
+/// `NotFound` unless the statement touched a row.
+pub(crate) fn one(done: sqlx::any::AnyQueryResult) -> Result<()> {
+    if done.rows_affected() == 0 {
+        Err(Error::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
 /// Reads an optional instant column.
 pub(crate) fn opt_time(row: &Row, col: &str) -> sqlx::Result<Option<crate::domain::Timestamp>> {
     Ok(row

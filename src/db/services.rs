@@ -176,10 +176,7 @@ pub async fn soft_delete(
     .bind(now.micros())
     .execute(c)
     .await?;
-    if done.rows_affected() == 0 {
-        return Err(super::Error::NotFound);
-    }
-    Ok(())
+    super::one(done)
 }
 
 /// A group of services.
@@ -290,8 +287,5 @@ pub async fn delete_group(c: &mut AnyConnection, org_id: &Id, group_id: &Id) -> 
         .bind(group_id.as_str())
         .execute(c)
         .await?;
-    if done.rows_affected() == 0 {
-        return Err(super::Error::NotFound);
-    }
-    Ok(())
+    super::one(done)
 }

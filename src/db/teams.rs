@@ -94,10 +94,7 @@ pub async fn rename(c: &mut AnyConnection, org_id: &Id, team_id: &Id, name: &str
         .bind(name)
         .execute(c)
         .await?;
-    if done.rows_affected() == 0 {
-        return Err(super::Error::NotFound);
-    }
-    Ok(())
+    super::one(done)
 }
 
 /// Deletes a team (its memberships go with it).
@@ -107,10 +104,7 @@ pub async fn delete(c: &mut AnyConnection, org_id: &Id, team_id: &Id) -> Result<
         .bind(team_id.as_str())
         .execute(c)
         .await?;
-    if done.rows_affected() == 0 {
-        return Err(super::Error::NotFound);
-    }
-    Ok(())
+    super::one(done)
 }
 
 /// Adds a member to a team; the caller has checked both belong to the org.
@@ -149,8 +143,5 @@ pub async fn remove_member(
     .bind(user_id.as_str())
     .execute(c)
     .await?;
-    if done.rows_affected() == 0 {
-        return Err(super::Error::NotFound);
-    }
-    Ok(())
+    super::one(done)
 }

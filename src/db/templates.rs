@@ -75,10 +75,7 @@ pub async fn update(
         .bind(now.micros())
         .execute(c)
         .await?;
-    if done.rows_affected() == 0 {
-        return Err(super::Error::NotFound);
-    }
-    Ok(())
+    super::one(done)
 }
 
 /// The org's templates by name.
@@ -107,8 +104,5 @@ pub async fn delete(c: &mut AnyConnection, org_id: &Id, template_id: &Id) -> Res
         .bind(template_id.as_str())
         .execute(c)
         .await?;
-    if done.rows_affected() == 0 {
-        return Err(super::Error::NotFound);
-    }
-    Ok(())
+    super::one(done)
 }

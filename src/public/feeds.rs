@@ -57,27 +57,18 @@ fn paragraph(out: &mut String, at: Timestamp, zone: &str, label: &str, body: &st
     );
 }
 
+/// One paragraph per update, newest first.
+fn paragraphs<U: super::TimelineUpdate>(out: &mut String, updates: &[U], zone: &str) {
+    for (u, label) in updates.iter().zip(super::timeline_labels(updates)) {
+        paragraph(out, u.display_at(), zone, label, u.message());
+    }
+}
+
 fn entries(m: &PageModel) -> Vec<Entry> {
     let mut out = Vec::new();
     for i in &m.incidents {
         let mut html = String::new();
-        let mut previous: Option<&str> = None;
-        // Oldest first to know each update's predecessor; rendered newest first.
-        let mut parts: Vec<String> = Vec::new();
-        for u in i.updates.iter().rev() {
-            let label = if previous == Some(u.status.as_str()) {
-                "Update"
-            } else {
-                u.status.label()
-            };
-            let mut p = String::new();
-            paragraph(&mut p, u.display_at, &m.time_zone, label, &u.message);
-            parts.push(p);
-            previous = Some(u.status.as_str());
-        }
-        for p in parts.iter().rev() {
-            html.push_str(p);
-        }
+        paragraphs(&mut html, &i.updates, &m.time_zone);
         let published = i
             .updates
             .iter()
@@ -108,22 +99,7 @@ fn entries(m: &PageModel) -> Vec<Entry> {
                 s.strftime("%Z")
             );
         }
-        let mut previous: Option<&str> = None;
-        let mut parts: Vec<String> = Vec::new();
-        for u in x.updates.iter().rev() {
-            let label = if previous == Some(u.status.as_str()) {
-                "Update"
-            } else {
-                u.status.label()
-            };
-            let mut p = String::new();
-            paragraph(&mut p, u.display_at, &m.time_zone, label, &u.message);
-            parts.push(p);
-            previous = Some(u.status.as_str());
-        }
-        for p in parts.iter().rev() {
-            html.push_str(p);
-        }
+        paragraphs(&mut html, &x.updates, &m.time_zone);
         out.push(Entry {
             path: format!("/maintenances/{}", x.id),
             title: x.name.clone(),

@@ -360,28 +360,7 @@ pub fn incident(
     base: Base,
 ) -> Result<String, askama::Error> {
     let zone = &m.time_zone;
-    let mut previous = None;
-    let mut updates: Vec<UpdateView> = i
-        .updates
-        .iter()
-        .rev()
-        .map(|u| {
-            let label = if previous == Some(u.status) {
-                "Update"
-            } else {
-                u.status.label()
-            };
-            previous = Some(u.status);
-            UpdateView {
-                label,
-                html: to_html(&u.message),
-                at: show(u.display_at, zone),
-                at_iso: u.display_at.to_rfc3339(),
-                edited: u.edited_at.is_some(),
-            }
-        })
-        .collect();
-    updates.reverse();
+    let updates = timeline(&i.updates, zone);
     let window = match i.resolved_at {
         Some(r) => format!("{} – {}", show(i.started_at, zone), show(r, zone)),
         None => format!("Since {}", show(i.started_at, zone)),
@@ -410,28 +389,7 @@ pub fn maintenance(
     base: Base,
 ) -> Result<String, askama::Error> {
     let zone = &m.time_zone;
-    let mut previous = None;
-    let mut updates: Vec<UpdateView> = x
-        .updates
-        .iter()
-        .rev()
-        .map(|u| {
-            let label = if previous == Some(u.status) {
-                "Update"
-            } else {
-                u.status.label()
-            };
-            previous = Some(u.status);
-            UpdateView {
-                label,
-                html: to_html(&u.message),
-                at: show(u.display_at, zone),
-                at_iso: u.display_at.to_rfc3339(),
-                edited: u.edited_at.is_some(),
-            }
-        })
-        .collect();
-    updates.reverse();
+    let updates = timeline(&x.updates, zone);
     DetailTemplate {
         base,
         name: x.name.clone(),
@@ -444,6 +402,20 @@ pub fn maintenance(
         postmortem_html: None,
     }
     .render()
+}
+
+fn timeline<U: super::TimelineUpdate>(updates: &[U], zone: &str) -> Vec<UpdateView> {
+    updates
+        .iter()
+        .zip(super::timeline_labels(updates))
+        .map(|(u, label)| UpdateView {
+            label,
+            html: to_html(u.message()),
+            at: show(u.display_at(), zone),
+            at_iso: u.display_at().to_rfc3339(),
+            edited: u.edited(),
+        })
+        .collect()
 }
 
 fn capital(s: &str) -> String {
