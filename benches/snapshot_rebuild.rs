@@ -112,11 +112,11 @@ async fn main() {
                 .unwrap();
         }
     }
-    for i in 0..2 {
+    for (i, service) in services.iter().take(2).enumerate() {
         let input = NewIncident {
             name: format!("Active incident {i}"),
             message: "We are investigating.".into(),
-            services: vec![(services[i].id.to_string(), ServiceStatus::PartialOutage)],
+            services: vec![(service.id.to_string(), ServiceStatus::PartialOutage)],
             notify: true,
             ..Default::default()
         };
