@@ -11,6 +11,9 @@ use crate::domain::{Id, Impact, MaintenanceStatus, ServiceStatus, Timestamp, Vis
 /// How many days the uptime bars cover.
 pub const UPTIME_DAYS: usize = 90;
 
+/// The page's accent colour when none is set (Beacon's indigo).
+pub const DEFAULT_ACCENT: &str = "#4f46e5";
+
 /// One day of a service's uptime bar.
 #[derive(Debug, Clone)]
 pub struct Day {
@@ -269,7 +272,7 @@ pub async fn load(
         accent: settings
             .accent_color
             .clone()
-            .unwrap_or_else(|| "#4f46e5".to_owned()),
+            .unwrap_or_else(|| DEFAULT_ACCENT.to_owned()),
         settings,
         time_zone,
         updated_at,

@@ -31,7 +31,7 @@ pub fn router(state: AppState) -> Router {
     };
     use dashboard::{account, auth, members as dm, orgs as dorg, teams as dt, tokens as dk};
     use dashboard::{incident as di, incidents as dis, maintenances as dmn, overview as dov};
-    use dashboard::{service as dsv, services as ds, templates as dtp};
+    use dashboard::{service as dsv, services as ds, status_page as dsp, templates as dtp};
 
     // Operations: no authentication, nothing tenant-specific.
     let ops = Router::new()
@@ -237,6 +237,9 @@ pub fn router(state: AppState) -> Router {
             post(dmn::post_update),
         )
         .route("/orgs/{org}/maintenances/{id}/delete", post(dmn::delete))
+        .route("/orgs/{org}/page", get(dsp::show).post(dsp::update))
+        .route("/orgs/{org}/page/logo", post(dsp::upload_logo))
+        .route("/orgs/{org}/page/logo/delete", post(dsp::remove_logo))
         .route(
             "/orgs/{org}/settings",
             get(dorg::settings).post(dorg::update),

@@ -15,6 +15,7 @@ async fn every_dashboard_page_renders_for_an_owner() {
         ("/orgs/acme/teams", "New team"),
         ("/orgs/acme/tokens", "New token"),
         ("/orgs/acme/settings", "Delete organization"),
+        ("/orgs/acme/page", "Upload a logo"),
         ("/orgs/acme/audit", "org.create"),
         ("/orgs/new", "New organization"),
         ("/account", "Change password"),

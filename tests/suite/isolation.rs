@@ -167,6 +167,7 @@ async fn a_member_of_org_a_gets_404_for_every_dashboard_page_and_form_of_org_b()
         "/orgs/bravo/teams",
         "/orgs/bravo/tokens",
         "/orgs/bravo/settings",
+        "/orgs/bravo/page",
         "/orgs/bravo/audit",
     ] {
         assert_eq!(browser.get(page).await.0, StatusCode::NOT_FOUND, "{page}");
@@ -184,6 +185,9 @@ async fn a_member_of_org_a_gets_404_for_every_dashboard_page_and_form_of_org_b()
         format!("/orgs/alpha/members/{u}/role"),
         "/orgs/bravo/invitations".to_owned(),
         "/orgs/bravo/tokens".to_owned(),
+        "/orgs/bravo/page".to_owned(),
+        "/orgs/bravo/page/logo".to_owned(),
+        "/orgs/bravo/page/logo/delete".to_owned(),
     ] {
         let res = browser
             .submit(

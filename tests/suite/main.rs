@@ -14,6 +14,7 @@ mod api_teams_tokens;
 mod bad_input;
 mod cli;
 mod dashboard;
+mod dashboard_page;
 mod dashboard_status;
 mod isolation;
 mod operations;

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 
 /// Zones offered in the schedule form's suggestions (any IANA name may be typed).
-const COMMON_ZONES: [&str; 12] = [
+pub(super) const COMMON_ZONES: [&str; 12] = [
     "UTC",
     "Europe/London",
     "Europe/Paris",

@@ -13,6 +13,7 @@ pub mod orgs;
 pub mod overview;
 pub mod service;
 pub mod services;
+pub mod status_page;
 pub mod teams;
 pub mod templates;
 pub mod tokens;
@@ -321,6 +322,8 @@ pub enum Flash {
     MaintenanceDeleted,
     TemplateCreated,
     TemplateDeleted,
+    LogoSaved,
+    LogoRemoved,
 }
 
 fn flash_text(code: u8) -> Option<&'static str> {
@@ -356,6 +359,8 @@ fn flash_text(code: u8) -> Option<&'static str> {
         29 => "Maintenance deleted.",
         30 => "Template created.",
         31 => "Template deleted.",
+        32 => "Logo uploaded.",
+        33 => "Logo removed.",
         _ => return None,
     })
 }
