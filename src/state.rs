@@ -26,6 +26,8 @@ pub struct Inner {
 pub struct LoginLimits {
     pub per_ip: AttemptLimiter,
     pub per_account: AttemptLimiter,
+    /// Emails asked for (reset and sign-up links), counted per client address.
+    pub emails_per_ip: AttemptLimiter,
 }
 
 impl AppState {
@@ -38,6 +40,7 @@ impl AppState {
             login_limits: Mutex::new(LoginLimits {
                 per_ip: AttemptLimiter::new(30, 15 * 60),
                 per_account: AttemptLimiter::new(10, 15 * 60),
+                emails_per_ip: AttemptLimiter::new(20, 15 * 60),
             }),
             setup_token: Mutex::new(None),
             metrics: crate::web::metrics::Metrics::default(),

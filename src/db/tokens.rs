@@ -113,3 +113,19 @@ pub async fn revoke(
     .await?;
     Ok(from_row(&row)?)
 }
+
+/// Revokes every live token of the org that a user created (when the user leaves the org).
+pub async fn revoke_created_by(
+    c: &mut AnyConnection,
+    org_id: &Id,
+    now: Timestamp,
+    user_id: &Id,
+) -> Result<()> {
+    sqlx::query("UPDATE api_tokens SET revoked_at = $3 WHERE org_id = $1 AND created_by = $2 AND revoked_at IS NULL")
+        .bind(org_id.as_str())
+        .bind(user_id.as_str())
+        .bind(now.micros())
+        .execute(c)
+        .await?;
+    Ok(())
+}

@@ -64,6 +64,8 @@ impl std::fmt::Display for IncidentStatus {
 pub fn check_update(current: IncidentStatus, next: IncidentStatus) -> Result<(), &'static str> {
     use IncidentStatus::*;
     match (current, next) {
+        // A note on an incident with a published postmortem keeps it as it is.
+        (Postmortem, Postmortem) => Ok(()),
         (_, Postmortem) => Err("is set by publishing a postmortem, not by an update"),
         (Resolved | Postmortem, Resolved) => Ok(()),
         (Resolved | Postmortem, _) => {
@@ -99,8 +101,12 @@ mod tests {
 
     #[test]
     fn no_update_sets_postmortem() {
-        for from in [Investigating, Resolved, Postmortem] {
+        for from in [Investigating, Monitoring, Resolved] {
             assert!(check_update(from, Postmortem).is_err());
         }
+        assert!(
+            check_update(Postmortem, Postmortem).is_ok(),
+            "a note keeps the postmortem status"
+        );
     }
 }

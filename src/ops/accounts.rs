@@ -120,7 +120,11 @@ pub async fn login(
     email: &str,
     password: &str,
 ) -> Result<NewSession> {
-    let email_key = email.trim().to_lowercase();
+    // Keyed by the address as it would be stored; anything that cannot be one shares one key,
+    // so junk input cannot grow the limiter.
+    let email_key = Email::parse(email)
+        .map(|e| e.as_str().to_owned())
+        .unwrap_or_else(|_| "(not an address)".to_owned());
     let now = state.now();
     {
         let mut limits = state.login_limits.lock().unwrap_or_else(|p| p.into_inner());
@@ -207,8 +211,22 @@ pub async fn rename(state: &AppState, user: &User, new_name: &str) -> Result<()>
     Ok(())
 }
 
+/// Counts a request that sends an email (reset, sign-up) against the client's address: at most
+/// 20 in 15 minutes, so nobody floods inboxes or the outbox from one place.
+fn count_email_request(state: &AppState, client_ip: &str) -> Result<()> {
+    let now = state.now();
+    let mut limits = state.login_limits.lock().unwrap_or_else(|p| p.into_inner());
+    limits
+        .emails_per_ip
+        .check(client_ip, now)
+        .map_err(|retry_after| Error::TooManyRequests { retry_after })?;
+    limits.emails_per_ip.fail(client_ip, now);
+    Ok(())
+}
+
 /// Emails a reset link if the account exists; says nothing either way.
-pub async fn request_reset(state: &AppState, email: &str) -> Result<()> {
+pub async fn request_reset(state: &AppState, client_ip: &str, email: &str) -> Result<()> {
+    count_email_request(state, client_ip)?;
     let Ok(email) = Email::parse(email) else {
         return Ok(());
     };
@@ -284,10 +302,11 @@ pub async fn complete_reset(state: &AppState, secret: &str, new: &str) -> Result
 /// Starts an open sign-up: emails a link to finish it (or, for a known address, a reminder).
 ///
 /// The answer is the same whether or not the address has an account.
-pub async fn request_signup(state: &AppState, email: &str) -> Result<()> {
+pub async fn request_signup(state: &AppState, client_ip: &str, email: &str) -> Result<()> {
     if state.config.signup != SignupMode::Open {
         return Err(Error::Forbidden("sign-up is by invitation only".into()));
     }
+    count_email_request(state, client_ip)?;
     let email = Email::parse(email)?;
     let now = state.now();
     let mut tx = state.db.begin().await?;

@@ -277,17 +277,15 @@ async fn record_backfill(
     to: Timestamp,
 ) -> Result<()> {
     for (service, status) in services {
-        let filter = db::history::Filter {
-            service_id: Some(service.id.clone()),
-            to: Some(from),
-            ..Default::default()
-        };
-        let (before, _) = db::history::list(c, access.org_id(), &filter, 100_000).await?;
-        let was = before
-            .last()
-            .map(|c| c.new_status)
+        // The status before the window, and the one in force just before its end (a real change
+        // inside the window stands after it).
+        let was = db::history::status_before(c, access.org_id(), &service.id, from)
+            .await?
             .unwrap_or(ServiceStatus::Operational);
-        for (at, old, new) in [(from, was, *status), (to, *status, was)] {
+        let after = db::history::status_before(c, access.org_id(), &service.id, to)
+            .await?
+            .unwrap_or(was);
+        for (at, old, new) in [(from, was, *status), (to, *status, after)] {
             let change = db::history::Change {
                 id: Id::new(),
                 service_id: service.id.clone(),
@@ -326,6 +324,13 @@ pub async fn post_update(
     let mut incident = db::incidents::get(&mut tx, access.org_id(), incident_id).await?;
     let status = input.status.unwrap_or(incident.status);
     check_update(incident.status, status).map_err(|m| Error::invalid("status", m))?;
+    // "Resolved" on an incident with a published postmortem leaves it in postmortem.
+    let status =
+        if incident.status == IncidentStatus::Postmortem && status == IncidentStatus::Resolved {
+            IncidentStatus::Postmortem
+        } else {
+            status
+        };
     if let Some(at) = input.display_at {
         if at > now.plus_seconds(60) {
             return Err(Error::invalid("display_at", "cannot be in the future"));

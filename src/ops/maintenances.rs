@@ -501,53 +501,65 @@ pub async fn run_due(state: &AppState) -> Result<Vec<Id>> {
     let due_list = db::maintenances::due_all_orgs(&mut *state.db.conn().await?, now, 100).await?;
     let mut ran = Vec::new();
     for (org_id, id) in due_list {
-        let mut tx = state.db.begin().await?;
-        let mut m = db::maintenances::get(&mut tx, &org_id, &id).await?;
-        let (next, text) = match due(
-            m.status,
-            m.starts_at,
-            m.ends_at,
-            m.auto_start,
-            m.auto_complete,
-            now,
-        ) {
-            Due::Start => (
-                MaintenanceStatus::InProgress,
-                "The maintenance window has started.",
-            ),
-            Due::Complete => (
-                MaintenanceStatus::Completed,
-                "The maintenance window has ended; everything is back to normal.",
-            ),
-            Due::Nothing => continue,
-        };
-        match move_to(&mut tx, &mut m, next, "scheduler", now).await {
-            Ok(()) => {}
-            Err(Error::Conflict(_)) => continue,
-            Err(e) => return Err(e),
+        // One window failing must not keep the others (or the rebuild of those done) waiting.
+        match transition(state, &org_id, &id, now).await {
+            Ok(true) => ran.push(org_id),
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(maintenance = %id, error = %e, "automatic maintenance transition failed; will retry")
+            }
         }
-        add_update(&mut tx, &m, next, text.to_owned(), "scheduler", now).await?;
-        let org = db::orgs::get(&mut tx, &org_id).await?;
-        let access = OrgAccess {
-            org,
-            role: crate::domain::Role::Owner,
-            actor: Actor {
-                user_id: None,
-                label: "scheduler".into(),
-            },
-        };
-        access
-            .audit(
-                &mut tx,
-                now,
-                "maintenance.auto_transition",
-                "maintenance",
-                id.as_str(),
-                json!({"status": next}),
-            )
-            .await?;
-        tx.commit().await?;
-        ran.push(org_id);
     }
     Ok(ran)
+}
+
+/// Runs the transition due for one maintenance, if any and if no one ran it first.
+async fn transition(state: &AppState, org_id: &Id, id: &Id, now: Timestamp) -> Result<bool> {
+    let mut tx = state.db.begin().await?;
+    let mut m = db::maintenances::get(&mut tx, org_id, id).await?;
+    let (next, text) = match due(
+        m.status,
+        m.starts_at,
+        m.ends_at,
+        m.auto_start,
+        m.auto_complete,
+        now,
+    ) {
+        Due::Start => (
+            MaintenanceStatus::InProgress,
+            "The maintenance window has started.",
+        ),
+        Due::Complete => (
+            MaintenanceStatus::Completed,
+            "The maintenance window has ended; everything is back to normal.",
+        ),
+        Due::Nothing => return Ok(false),
+    };
+    match move_to(&mut tx, &mut m, next, "scheduler", now).await {
+        Ok(()) => {}
+        Err(Error::Conflict(_)) => return Ok(false),
+        Err(e) => return Err(e),
+    }
+    add_update(&mut tx, &m, next, text.to_owned(), "scheduler", now).await?;
+    let org = db::orgs::get(&mut tx, org_id).await?;
+    let access = OrgAccess {
+        org,
+        role: crate::domain::Role::Owner,
+        actor: Actor {
+            user_id: None,
+            label: "scheduler".into(),
+        },
+    };
+    access
+        .audit(
+            &mut tx,
+            now,
+            "maintenance.auto_transition",
+            "maintenance",
+            id.as_str(),
+            json!({"status": next}),
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(true)
 }

@@ -92,6 +92,8 @@ pub async fn remove(state: &AppState, access: &OrgAccess, user_id: &Id) -> Resul
         }
     }
     db::members::delete(&mut tx, access.org_id(), user_id).await?;
+    // Tokens they made leave with them: an API token must not outlive its maker's access.
+    db::tokens::revoke_created_by(&mut tx, access.org_id(), now, user_id).await?;
     let action = if leaving {
         "member.leave"
     } else {

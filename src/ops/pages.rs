@@ -54,6 +54,12 @@ pub fn parse_domain(s: &str, beacon_host: &str) -> std::result::Result<String, F
     if d == beacon_host {
         return err("is this Beacon server's own host name");
     }
+    if d.rsplit('.')
+        .next()
+        .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return err("must be a host name, not an IP address");
+    }
     Ok(d)
 }
 
@@ -239,6 +245,8 @@ mod tests {
             "x_y.com",
             "http://x.com",
             "beacon.example.com",
+            "127.0.0.1",
+            "10.0.0.12",
         ] {
             assert!(parse_domain(bad, "beacon.example.com").is_err(), "{bad}");
         }

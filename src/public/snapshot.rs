@@ -386,6 +386,11 @@ struct Maps {
 #[derive(Default)]
 pub struct Store {
     maps: RwLock<Maps>,
+    /// One lock per org, held from reading the database to swapping the snapshot, so a slower
+    /// rebuild that read older data can never replace a newer one.
+    building: std::sync::Mutex<HashMap<Id, Arc<tokio::sync::Mutex<()>>>>,
+    /// Orgs whose last rebuild failed (database unreachable): retried by a worker.
+    stale: std::sync::Mutex<std::collections::HashSet<Id>>,
 }
 
 impl Store {
@@ -437,24 +442,64 @@ impl Store {
         Self::forget(&mut maps, org_id);
     }
 
+    /// Removes an org's entries; a slug or domain another org holds by now stays with it.
     fn forget(maps: &mut Maps, org_id: &Id) {
         if let Some(old) = maps.by_org.remove(org_id) {
-            maps.by_slug.remove(&old.slug);
+            if maps
+                .by_slug
+                .get(&old.slug)
+                .is_some_and(|p| &p.org_id == org_id)
+            {
+                maps.by_slug.remove(&old.slug);
+            }
             if let Some(d) = &old.custom_domain {
-                maps.by_domain.remove(d);
+                if maps.by_domain.get(d).is_some_and(|p| &p.org_id == org_id) {
+                    maps.by_domain.remove(d);
+                }
             }
         }
+    }
+
+    fn lock_for(&self, org_id: &Id) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self.building.lock().unwrap_or_else(|p| p.into_inner());
+        locks.entry(org_id.clone()).or_default().clone()
+    }
+
+    /// Orgs waiting for a rebuild that failed, cleared as they are taken.
+    pub fn take_stale(&self) -> Vec<Id> {
+        self.stale
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain()
+            .collect()
+    }
+
+    fn mark_stale(&self, org_id: &Id) {
+        self.stale
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(org_id.clone());
     }
 }
 
 /// Rebuilds one org's snapshot from the database. If the database cannot be read, the old
 /// snapshot stays and keeps being served.
 pub async fn rebuild(state: &crate::state::AppState, org_id: &Id) -> crate::db::Result<()> {
+    let result = rebuild_locked(state, org_id).await;
+    if result.is_err() {
+        state.snapshots.mark_stale(org_id);
+    }
+    result
+}
+
+async fn rebuild_locked(state: &crate::state::AppState, org_id: &Id) -> crate::db::Result<()> {
+    let lock = state.snapshots.lock_for(org_id);
+    let _guard = lock.lock().await;
     let now = state.now();
     let base_url = state.config.base_url();
-    let loaded = {
-        let mut c = state.db.conn().await?;
-        model::load(&mut c, org_id, &base_url, now).await
+    let loaded = match state.db.conn().await {
+        Ok(mut c) => model::load(&mut c, org_id, &base_url, now).await,
+        Err(e) => Err(e),
     };
     match loaded {
         Ok(m) => {

@@ -272,7 +272,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             refresh_snapshots,
         ))
-        .layer(middleware::from_fn(dashboard::csrf::ensure_cookie))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            dashboard::csrf::ensure_cookie,
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),

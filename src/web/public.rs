@@ -134,7 +134,15 @@ pub async fn custom_domains(
     request: Request,
     next: Next,
 ) -> Response {
-    if let Some(pages) = host(request.headers()).and_then(|h| state.snapshots.by_domain(&h)) {
+    let path = request.uri().path();
+    let shared =
+        ["/healthz", "/readyz", "/metrics"].contains(&path) || path.starts_with("/static/");
+    let pages = if shared {
+        None
+    } else {
+        host(request.headers()).and_then(|h| state.snapshots.by_domain(&h))
+    };
+    if let Some(pages) = pages {
         if request.method() != axum::http::Method::GET
             && request.method() != axum::http::Method::HEAD
         {

@@ -2,11 +2,15 @@
 
 pub mod scheduler;
 
-/// Rebuilds every public snapshot whose day has changed in its page's time zone (the uptime bars
-/// move at midnight); returns how many were rebuilt.
+/// Rebuilds every public snapshot whose last rebuild failed, and every one whose day has changed
+/// in its page's time zone (the uptime bars move at midnight); returns how many were rebuilt.
 pub async fn roll_days(state: &AppState) -> crate::error::Result<usize> {
     let now = state.now();
     let mut n = 0;
+    for org_id in state.snapshots.take_stale() {
+        crate::public::snapshot::rebuild(state, &org_id).await?;
+        n += 1;
+    }
     for pages in state.snapshots.all() {
         if crate::public::snapshot::today(now, &pages.time_zone) != pages.day {
             crate::public::snapshot::rebuild(state, &pages.org_id).await?;

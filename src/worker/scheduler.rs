@@ -14,7 +14,10 @@ pub async fn step(state: &AppState) -> crate::error::Result<usize> {
     for org_id in &orgs {
         if !seen.contains(&org_id) {
             seen.push(org_id);
-            crate::public::snapshot::rebuild(state, org_id).await?;
+            // A failed rebuild is marked stale and retried by the page worker.
+            if let Err(e) = crate::public::snapshot::rebuild(state, org_id).await {
+                tracing::warn!(error = %e, "public page not rebuilt after a maintenance transition");
+            }
         }
     }
     Ok(orgs.len())

@@ -489,3 +489,42 @@ async fn a_reset_link_expires_after_an_hour() {
     app.clock.advance(3601);
     assert_eq!(app.browser().get(&path).await.0, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn reset_requests_are_limited_per_address() {
+    let app = spawn_app().await;
+    let browser = app.browser();
+    for i in 0..20 {
+        let res = browser
+            .submit(
+                "/reset",
+                "/reset",
+                &[("email", &format!("n{i}@example.com"))],
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let res = browser
+        .submit("/reset", "/reset", &[("email", "one-more@example.com")])
+        .await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn next_never_leads_off_site() {
+    let app = spawn_app().await;
+    let owner = app.org("acme").await;
+    let browser = app.browser();
+    let res = browser
+        .submit(
+            "/login",
+            "/login",
+            &[
+                ("email", &owner.email),
+                ("password", PASSWORD),
+                ("next", "/\t/evil.example"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&res), "/");
+}

@@ -468,3 +468,43 @@ async fn templates_are_managed_and_refuse_foreign_services() {
         StatusCode::NO_CONTENT
     );
 }
+
+#[tokio::test]
+async fn a_note_on_an_incident_with_a_published_postmortem_keeps_it_there() {
+    let app = spawn_app().await;
+    app.org("acme").await;
+    let t = app.token("acme", Role::Editor).await;
+    let incident = open(&app, &t, json!([])).await;
+    let id = incident["id"].as_str().unwrap();
+    app.api(
+        "POST",
+        &format!("/api/v1/orgs/acme/incidents/{id}/updates"),
+        Some(&t),
+        Some(json!({"status": "resolved", "message": "Done."})),
+    )
+    .await;
+    app.api(
+        "PUT",
+        &format!("/api/v1/orgs/acme/incidents/{id}/postmortem"),
+        Some(&t),
+        Some(json!({"body": "Why.", "published": true})),
+    )
+    .await;
+    for body in [
+        json!({"message": "A note."}),
+        json!({"message": "Another.", "status": "resolved"}),
+    ] {
+        let (status, _) = app
+            .api(
+                "POST",
+                &format!("/api/v1/orgs/acme/incidents/{id}/updates"),
+                Some(&t),
+                Some(body),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let i = get(&app, &t, &format!("/api/v1/orgs/acme/incidents/{id}")).await;
+    assert_eq!(i["status"], "postmortem");
+    assert!(i["postmortem"]["published_at"].is_string());
+}

@@ -307,3 +307,47 @@ async fn admins_manage_members_but_not_owners() {
     assert_eq!(log["data"][0]["action"], "member.remove");
     assert_eq!(log["data"][0]["object_id"], viewer.id.as_str());
 }
+
+#[tokio::test]
+async fn tokens_a_member_made_are_revoked_when_they_leave() {
+    let app = spawn_app().await;
+    app.org("acme").await;
+    let admin = app.member("acme", "adm@example.com", Role::Admin).await;
+    let browser = app.signed_in(&admin).await;
+    let res = browser
+        .client
+        .post(app.url("/api/v1/orgs/acme/tokens"))
+        .json(&json!({"name": "mine", "role": "admin"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let secret = res.json::<serde_json::Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        app.api("GET", "/api/v1/orgs/acme", Some(&secret), None)
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let owner = app.token("acme", Role::Owner).await;
+    assert_eq!(
+        app.api(
+            "DELETE",
+            &format!("/api/v1/orgs/acme/members/{}", admin.id),
+            Some(&owner),
+            None
+        )
+        .await
+        .0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.api("GET", "/api/v1/orgs/acme", Some(&secret), None)
+            .await
+            .0,
+        StatusCode::UNAUTHORIZED
+    );
+}

@@ -702,3 +702,36 @@ async fn logos_are_checked_by_content_and_served_with_the_page() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body["error"]["fields"]["accent_color"].is_string());
 }
+
+#[tokio::test]
+async fn a_custom_domain_never_takes_the_shared_paths_and_is_never_an_ip_address() {
+    let app = spawn_app().await;
+    let s = seed(&app).await;
+    let (status, body) = app
+        .api(
+            "PATCH",
+            "/api/v1/orgs/acme/page",
+            Some(&s.token),
+            Some(json!({"custom_domain": "127.0.0.1"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    app.api(
+        "PATCH",
+        "/api/v1/orgs/acme/page",
+        Some(&s.token),
+        Some(json!({"custom_domain": "status.acme.test"})),
+    )
+    .await;
+    for (path, want) in [("/healthz", "ok"), ("/static/public.css", "--accent")] {
+        let res = app
+            .http
+            .get(app.url(path))
+            .header("host", "status.acme.test")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert!(res.text().await.unwrap().contains(want), "{path}");
+    }
+}

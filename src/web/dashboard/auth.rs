@@ -328,9 +328,10 @@ pub async fn signup_page(
 pub async fn signup(
     State(state): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
+    ClientIp(ip): ClientIp,
     Form(form): Form<EmailForm>,
 ) -> PageResult {
-    match accounts::request_signup(&state, &form.email).await {
+    match accounts::request_signup(&state, &ip, &form.email).await {
         Ok(()) => Ok(render(&signup_form(
             &csrf,
             String::new(),
@@ -466,9 +467,15 @@ pub async fn reset_page(Extension(csrf): Extension<CsrfToken>) -> PageResult {
 pub async fn reset(
     State(state): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
+    ClientIp(ip): ClientIp,
     Form(form): Form<EmailForm>,
 ) -> PageResult {
-    accounts::request_reset(&state, &form.email).await?;
+    if let Err(e) = accounts::request_reset(&state, &ip, &form.email).await {
+        let errors = Errors::from_error(e)?;
+        let mut page = reset_form(&csrf, form.email, None);
+        page.errors = errors;
+        return Ok(render_status(StatusCode::TOO_MANY_REQUESTS, &page));
+    }
     Ok(render(&reset_form(
         &csrf,
         String::new(),

@@ -35,7 +35,11 @@ impl CsrfToken {
 pub struct ClearFlash;
 
 /// Middleware: every page request carries a CSRF token; new visitors get the cookie.
-pub async fn ensure_cookie(mut request: Request, next: Next) -> Response {
+pub async fn ensure_cookie(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let existing = cookie(request.headers(), CSRF_COOKIE)
         .filter(|v| v.len() == 32)
         .map(str::to_owned);
@@ -46,7 +50,12 @@ pub async fn ensure_cookie(mut request: Request, next: Next) -> Response {
     request.extensions_mut().insert(CsrfToken(token.clone()));
     let mut response = next.run(request).await;
     if existing.is_none() {
-        let value = format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict");
+        let secure = if state.config.secure_cookies() {
+            "; Secure"
+        } else {
+            ""
+        };
+        let value = format!("{CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}");
         if let Ok(v) = HeaderValue::from_str(&value) {
             response.headers_mut().append(header::SET_COOKIE, v);
         }

@@ -425,7 +425,13 @@ pub fn encode(s: &str) -> String {
 /// A local path to return to after sign-in; anything else (another host) becomes `/`.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+        // No second slash or backslash at the start, and no control characters or spaces
+        // anywhere (browsers drop tabs and newlines, which would turn "/\t/x" into "//x").
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.bytes().any(|b| b <= b' ' || b == 0x7f || b == b'\\') =>
+        {
             n.to_owned()
         }
         _ => "/".to_owned(),
@@ -467,5 +473,8 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("/a\nb")), "/");
     }
 }
