@@ -14,7 +14,9 @@ pub async fn step(state: &AppState) -> crate::error::Result<usize> {
     for org_id in &orgs {
         if !seen.contains(&org_id) {
             seen.push(org_id);
-            crate::public::snapshot::rebuild(state, org_id).await?;
+            let rebuilt = crate::public::snapshot::rebuild(state, org_id).await;
+            state.announce(org_id).await;
+            rebuilt?;
         }
     }
     Ok(orgs.len())

@@ -16,6 +16,7 @@ mod cli;
 mod dashboard;
 mod dashboard_status;
 mod isolation;
+mod live;
 mod operations;
 mod public_page;
 mod public_v2;
