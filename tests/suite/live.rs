@@ -1,6 +1,6 @@
 //! Live updates: real SSE and WebSocket clients over real HTTP, reading what the server sends.
 
-use crate::common::{spawn_app, TestApp};
+use crate::common::{spawn_app, TestApp, TestDb};
 use beacon::domain::Role;
 use futures_util::{Stream, StreamExt};
 use reqwest::StatusCode;
@@ -372,4 +372,69 @@ async fn a_client_that_stops_reading_delays_no_one_and_one_stream_too_many_is_re
         assert!(tries < 200, "the slot was never freed");
         service(&app, &t, "acme", json!({"name": format!("N{tries}")})).await;
     }
+}
+
+#[tokio::test]
+async fn shutdown_ends_open_streams_so_the_server_stops_promptly() {
+    let db = TestDb::new().await;
+    use beacon::clock::Clock as _;
+    let clock = beacon::clock::ManualClock::new(beacon::clock::SystemClock.now());
+    let config = beacon::config::Config::for_database(&db.url);
+    let app = beacon::app::App::build(config, std::sync::Arc::new(clock))
+        .await
+        .unwrap();
+    let state = app.state().clone();
+    let addr = app.local_addr();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.run_until_stopped(async move {
+        let _ = stopped.await;
+    }));
+    let user = beacon::ops::accounts::create_user(
+        &state,
+        beacon::ops::accounts::NewAccount::parse("o@acme.test", "o", crate::common::PASSWORD)
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    beacon::ops::orgs::create(&state, &user, "acme", "Acme")
+        .await
+        .unwrap();
+    beacon::public::snapshot::rebuild_all(&state).await.unwrap();
+    let res = reqwest::get(format!("http://{addr}/status/acme/events"))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let mut body = res.bytes_stream();
+    let mut socket = {
+        let req = format!("ws://{addr}/status/acme/ws")
+            .into_client_request()
+            .unwrap();
+        tokio_tungstenite::connect_async(req).await.unwrap().0
+    };
+    stop.send(()).unwrap();
+    // The SSE body ends, the WebSocket gets a close frame, and serving returns.
+    loop {
+        match timeout(WAIT, body.next()).await.expect("the SSE body ends") {
+            None | Some(Err(_)) => break,
+            Some(Ok(_)) => {}
+        }
+    }
+    loop {
+        match timeout(WAIT, socket.next())
+            .await
+            .expect("the socket closes")
+        {
+            Some(Ok(Message::Close(frame))) => {
+                assert_eq!(u16::from(frame.unwrap().code), 1001);
+                break;
+            }
+            Some(Ok(_)) => {}
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    }
+    timeout(WAIT, server)
+        .await
+        .expect("the server stops")
+        .unwrap()
+        .unwrap();
 }
