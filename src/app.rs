@@ -79,6 +79,12 @@ impl App {
         let _workers = AbortOnDrop(crate::worker::spawn_all(&self.state));
         let router = crate::web::router(self.state.clone());
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        // Live streams never finish on their own: end them when shutdown starts.
+        let state = self.state.clone();
+        let shutdown = async move {
+            shutdown.await;
+            state.live.close();
+        };
         let served = axum::serve(self.listener, service)
             .with_graceful_shutdown(shutdown)
             .await;

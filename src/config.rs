@@ -1,7 +1,8 @@
 //! Configuration: one typed struct, from flags with `BEACON_*` environment fallbacks.
 
 use clap::{Args, ValueEnum};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
 
 /// Who may create an account from the sign-up page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -32,6 +33,20 @@ pub struct Config {
     /// Who may sign up: open, invite (only with an invitation) or closed.
     #[arg(long, env = "BEACON_SIGNUP", default_value = "invite", global = true)]
     pub signup: SignupMode,
+
+    /// How far back live streams replay missed events on resume (e.g. 90s, 15m, 1h, 2d); older
+    /// gaps get a `resync` event instead.
+    #[arg(long, env = "BEACON_EVENT_REPLAY_WINDOW", default_value = "1h", global = true, value_parser = parse_replay_window)]
+    pub event_replay_window: Duration,
+
+    /// Most live streams (SSE or WebSocket) one client address may hold open at once.
+    #[arg(long, env = "BEACON_MAX_STREAMS_PER_IP", default_value_t = 100, global = true, value_parser = parse_max_streams)]
+    pub max_streams_per_ip: usize,
+
+    /// Reverse proxies whose X-Forwarded-For is believed, as comma-separated IP addresses
+    /// (default: none; the client address is the socket's peer).
+    #[arg(long, env = "BEACON_TRUSTED_PROXIES", global = true, value_delimiter = ',', value_parser = parse_proxy)]
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl Config {
@@ -56,6 +71,9 @@ impl Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             base_url: None,
             signup: SignupMode::Open,
+            event_replay_window: Duration::from_secs(3600),
+            max_streams_per_ip: 100,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -67,6 +85,9 @@ impl std::fmt::Debug for Config {
             .field("bind", &self.bind)
             .field("base_url", &self.base_url)
             .field("signup", &self.signup)
+            .field("event_replay_window", &self.event_replay_window)
+            .field("max_streams_per_ip", &self.max_streams_per_ip)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }
@@ -130,6 +151,48 @@ fn parse_base_url(s: &str) -> Result<String, String> {
     }
 }
 
+/// Parses a duration such as `90s`, `15m`, `1h` or `2d` (a bare number is seconds).
+fn parse_replay_window(s: &str) -> Result<Duration, String> {
+    let bad = || {
+        format!(
+            "expected a duration such as 90s, 15m, 1h or 2d (setting --event-replay-window / BEACON_EVENT_REPLAY_WINDOW), got {s:?}"
+        )
+    };
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (n, unit) = t.split_at(split);
+    let n: u64 = n.parse().map_err(|_| bad())?;
+    let scale = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(scale)
+        .filter(|secs| *secs > 0 && *secs <= 366 * 86_400)
+        .map(Duration::from_secs)
+        .ok_or_else(bad)
+}
+
+fn parse_max_streams(s: &str) -> Result<usize, String> {
+    s.trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| {
+            format!(
+                "expected a positive whole number (setting --max-streams-per-ip / BEACON_MAX_STREAMS_PER_IP), got {s:?}"
+            )
+        })
+}
+
+fn parse_proxy(s: &str) -> Result<IpAddr, String> {
+    s.trim().parse().map_err(|_| {
+        format!("expected IP addresses separated by commas (setting --trusted-proxies / BEACON_TRUSTED_PROXIES), got {s:?}")
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,6 +224,33 @@ mod tests {
             parse_base_url("https://status.example.com/").unwrap(),
             "https://status.example.com"
         );
+    }
+
+    #[test]
+    fn replay_windows_parse_with_units_and_name_their_setting() {
+        assert_eq!(parse_replay_window("90s").unwrap(), Duration::from_secs(90));
+        assert_eq!(
+            parse_replay_window("1h").unwrap(),
+            Duration::from_secs(3600)
+        );
+        assert_eq!(
+            parse_replay_window("2d").unwrap(),
+            Duration::from_secs(172_800)
+        );
+        assert_eq!(parse_replay_window("30").unwrap(), Duration::from_secs(30));
+        for bad in ["", "h", "1w", "0s", "-1h", "1.5h"] {
+            let e = parse_replay_window(bad).unwrap_err();
+            assert!(
+                e.contains("--event-replay-window / BEACON_EVENT_REPLAY_WINDOW"),
+                "{bad}"
+            );
+        }
+        assert!(parse_max_streams("0")
+            .unwrap_err()
+            .contains("--max-streams-per-ip"));
+        assert!(parse_proxy("x")
+            .unwrap_err()
+            .contains("BEACON_TRUSTED_PROXIES"));
     }
 
     #[test]

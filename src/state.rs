@@ -20,6 +20,8 @@ pub struct Inner {
     pub setup_token: Mutex<Option<String>>,
     pub metrics: crate::web::metrics::Metrics,
     pub snapshots: crate::public::snapshot::Store,
+    /// Live updates: notices after commits, open streams, the shutdown switch.
+    pub live: crate::events::Hub,
 }
 
 /// Failed sign-in attempts, counted per client address and per account.
@@ -45,12 +47,24 @@ impl AppState {
             setup_token: Mutex::new(None),
             metrics: crate::web::metrics::Metrics::default(),
             snapshots: crate::public::snapshot::Store::default(),
+            live: crate::events::Hub::default(),
         }))
     }
 
     /// The current instant from the injected clock.
     pub fn now(&self) -> Timestamp {
         self.0.clock.now()
+    }
+
+    /// Tells this instance's open streams that the org has new events (call after a commit).
+    pub async fn announce(&self, org_id: &crate::domain::Id) {
+        match self.db.conn().await {
+            Ok(mut c) => match crate::db::events::latest_id(&mut c, org_id).await {
+                Ok(last) => self.live.publish(org_id, last),
+                Err(e) => tracing::warn!(error = %e, "live streams not told about new events"),
+            },
+            Err(e) => tracing::warn!(error = %e, "live streams not told about new events"),
+        }
     }
 
     /// An absolute URL for a path on this server.

@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod dialect;
 pub mod email_links;
+pub mod events;
 pub mod history;
 pub mod incidents;
 pub mod invitations;
@@ -191,6 +192,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         3,
         "0003_public_page",
         include_str!("../../migrations/0003_public_page.sql"),
+    ),
+    (
+        4,
+        "0004_events",
+        include_str!("../../migrations/0004_events.sql"),
     ),
 ];
 

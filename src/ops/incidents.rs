@@ -2,7 +2,7 @@
 //! reopen, backfill past incidents, publish a postmortem.
 
 use super::services::change_status;
-use super::OrgAccess;
+use super::{events, OrgAccess};
 use crate::db::{self, incidents::Incident, incidents::Update, services::Service, AnyConnection};
 use crate::domain::incident::check_update;
 use crate::domain::status::incident_impact;
@@ -262,6 +262,7 @@ pub async fn create(state: &AppState, access: &OrgAccess, input: NewIncident) ->
         )
         .await?;
     let created = db::incidents::get(&mut tx, access.org_id(), &incident.id).await?;
+    events::emit_incident(&mut tx, access.org_id(), now, "incident.created", &created).await?;
     tx.commit().await?;
     Ok(created)
 }
@@ -323,6 +324,7 @@ pub async fn post_update(
     let mut tx = state.db.begin().await?;
     let mut incident = db::incidents::get(&mut tx, access.org_id(), incident_id).await?;
     let status = input.status.unwrap_or(incident.status);
+    let was = incident.status;
     check_update(incident.status, status).map_err(|m| Error::invalid("status", m))?;
     // "Resolved" on an incident with a published postmortem leaves it in postmortem.
     let status =
@@ -366,6 +368,30 @@ pub async fn post_update(
         )
         .await?;
     let updated = db::incidents::get(&mut tx, access.org_id(), incident_id).await?;
+    let (incident_data, public) = events::incident(&mut tx, access.org_id(), &updated).await?;
+    let update_data = json!({"incident_update": {
+        "id": update.id.as_str(),
+        "status": update.status,
+        "body": update.message,
+        "incident_id": incident_id.as_str(),
+        "created_at": update.created_at.to_rfc3339(),
+        "display_at": update.display_at.to_rfc3339(),
+    }, "incident": incident_data});
+    events::emit(
+        &mut tx,
+        access.org_id(),
+        now,
+        "incident_update.created",
+        public,
+        update_data,
+    )
+    .await?;
+    let kind = if was != IncidentStatus::Resolved && updated.status == IncidentStatus::Resolved {
+        "incident.resolved"
+    } else {
+        "incident.updated"
+    };
+    events::emit_incident(&mut tx, access.org_id(), now, kind, &updated).await?;
     tx.commit().await?;
     Ok((updated, update.id))
 }
@@ -422,6 +448,7 @@ pub async fn reopen(
         )
         .await?;
     let updated = db::incidents::get(&mut tx, access.org_id(), incident_id).await?;
+    events::emit_incident(&mut tx, access.org_id(), now, "incident.updated", &updated).await?;
     tx.commit().await?;
     Ok(updated)
 }
@@ -475,6 +502,7 @@ pub async fn update(
         )
         .await?;
     let updated = db::incidents::get(&mut tx, access.org_id(), incident_id).await?;
+    events::emit_incident(&mut tx, access.org_id(), now, "incident.updated", &updated).await?;
     tx.commit().await?;
     Ok(updated)
 }
@@ -525,6 +553,7 @@ pub async fn edit_update(
         )
         .await?;
     let updated = db::incidents::get(&mut tx, access.org_id(), incident_id).await?;
+    events::emit_incident(&mut tx, access.org_id(), now, "incident.updated", &updated).await?;
     tx.commit().await?;
     Ok(updated)
 }
@@ -570,6 +599,7 @@ pub async fn delete_update(
         )
         .await?;
     let updated = db::incidents::get(&mut tx, access.org_id(), incident_id).await?;
+    events::emit_incident(&mut tx, access.org_id(), now, "incident.updated", &updated).await?;
     tx.commit().await?;
     Ok(updated)
 }
@@ -625,6 +655,7 @@ pub async fn set_postmortem(
         )
         .await?;
     let updated = db::incidents::get(&mut tx, access.org_id(), incident_id).await?;
+    events::emit_incident(&mut tx, access.org_id(), now, "incident.updated", &updated).await?;
     tx.commit().await?;
     Ok(updated)
 }
@@ -646,6 +677,7 @@ pub async fn delete(state: &AppState, access: &OrgAccess, incident_id: &Id) -> R
             json!({"name": incident.name}),
         )
         .await?;
+    events::emit_incident(&mut tx, access.org_id(), now, "incident.deleted", &incident).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! automatic start and completion at the window's edges.
 
 use super::services::change_status;
-use super::{Actor, OrgAccess};
+use super::{events, Actor, OrgAccess};
 use crate::db::{self, maintenances::Maintenance, maintenances::Update, AnyConnection};
 use crate::domain::maintenance::{check_transition, due, parse_instant, Due};
 use crate::domain::text::name;
@@ -192,6 +192,14 @@ pub async fn create(
         )
         .await?;
     let created = db::maintenances::get(&mut tx, access.org_id(), &m.id).await?;
+    events::emit_maintenance(
+        &mut tx,
+        access.org_id(),
+        now,
+        "maintenance.created",
+        &created,
+    )
+    .await?;
     tx.commit().await?;
     Ok(created)
 }
@@ -257,6 +265,14 @@ pub async fn update(
         )
         .await?;
     let updated = db::maintenances::get(&mut tx, access.org_id(), id).await?;
+    events::emit_maintenance(
+        &mut tx,
+        access.org_id(),
+        now,
+        "maintenance.updated",
+        &updated,
+    )
+    .await?;
     tx.commit().await?;
     Ok(updated)
 }
@@ -306,6 +322,14 @@ pub async fn post_update(
         )
         .await?;
     let updated = db::maintenances::get(&mut tx, access.org_id(), id).await?;
+    events::emit_maintenance(
+        &mut tx,
+        access.org_id(),
+        now,
+        "maintenance.updated",
+        &updated,
+    )
+    .await?;
     tx.commit().await?;
     Ok(updated)
 }
@@ -340,6 +364,14 @@ pub async fn edit_update(
         )
         .await?;
     let updated = db::maintenances::get(&mut tx, access.org_id(), id).await?;
+    events::emit_maintenance(
+        &mut tx,
+        access.org_id(),
+        now,
+        "maintenance.updated",
+        &updated,
+    )
+    .await?;
     tx.commit().await?;
     Ok(updated)
 }
@@ -367,6 +399,7 @@ pub async fn delete(state: &AppState, access: &OrgAccess, id: &Id) -> Result<()>
             json!({"name": m.name}),
         )
         .await?;
+    events::emit_maintenance(&mut tx, access.org_id(), now, "maintenance.deleted", &m).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -402,7 +435,16 @@ async fn move_to(
     }
     m.status = next;
     m.updated_at = now;
-    db::maintenances::update(c, m).await.map_err(Error::from)
+    db::maintenances::update(c, m).await?;
+    let kind = if !was.is_active() && next.is_active() {
+        "maintenance.started"
+    } else if next.is_final() {
+        "maintenance.completed"
+    } else {
+        "maintenance.updated"
+    };
+    let org_id = m.org_id.clone();
+    events::emit_maintenance(c, &org_id, now, kind, m).await
 }
 
 async fn start_services(

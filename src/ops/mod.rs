@@ -4,6 +4,7 @@
 //! together with its audit entry and outbox rows in one transaction.
 
 pub mod accounts;
+pub mod events;
 pub mod incidents;
 pub mod maintenances;
 pub mod members;

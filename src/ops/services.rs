@@ -1,6 +1,6 @@
 //! Services and groups: create, edit, reorder, delete, and every status change with its history.
 
-use super::OrgAccess;
+use super::{events, OrgAccess};
 use crate::db::{self, history::Change, services::Group, services::Service, AnyConnection};
 use crate::domain::text::name;
 use crate::domain::{Cause, FieldError, Id, Permission, ServiceStatus, Timestamp, Visibility};
@@ -36,6 +36,17 @@ pub async fn change_status(
         actor: actor.to_owned(),
     };
     db::history::insert(c, org_id, &change).await?;
+    let mut after = service.clone();
+    after.status = new;
+    after.updated_at = now;
+    let data = json!({
+        "component": super::events::component(&after),
+        "old_status": service.status,
+        "new_status": new,
+        "cause": cause,
+    });
+    let public = super::events::is_public(service);
+    super::events::emit(c, org_id, now, "service.status_changed", public, data).await?;
     Ok(true)
 }
 
@@ -197,6 +208,7 @@ pub async fn create(state: &AppState, access: &OrgAccess, input: ServiceInput) -
             json!({"name": created.name, "status": created.status}),
         )
         .await?;
+    events::emit_service(&mut tx, access.org_id(), now, "service.created", &created).await?;
     tx.commit().await?;
     Ok(created)
 }
@@ -263,6 +275,28 @@ pub async fn update(
             .await?;
     }
     let updated = db::services::get(&mut tx, access.org_id(), service_id).await?;
+    if updated.name != before.name
+        || updated.description != before.description
+        || updated.group_id != before.group_id
+        || updated.position != before.position
+        || updated.visibility != before.visibility
+        || updated.showcase != before.showcase
+        || updated.only_show_if_degraded != before.only_show_if_degraded
+        || updated.start_date != before.start_date
+    {
+        // A service turning private goes quiet on public streams from this event on.
+        let public = events::is_public(&updated);
+        let data = json!({ "component": events::component(&updated) });
+        events::emit(
+            &mut tx,
+            access.org_id(),
+            now,
+            "service.updated",
+            public,
+            data,
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(updated)
 }
@@ -323,6 +357,7 @@ pub async fn delete(state: &AppState, access: &OrgAccess, service_id: &Id) -> Re
             json!({"name": s.name}),
         )
         .await?;
+    events::emit_service(&mut tx, access.org_id(), now, "service.deleted", &s).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -218,6 +218,8 @@ pub struct OrgPages {
     /// The calendar day (page zone) the uptime bars were computed for.
     pub day: String,
     pub time_zone: String,
+    /// The page's overall status when it was rendered.
+    pub overall: crate::domain::page::Overall,
     assets: HashMap<String, Arc<Asset>>,
     /// HTML rendered for the custom domain's root (links without the `/status/{slug}` prefix).
     domain_assets: HashMap<String, Arc<Asset>>,
@@ -352,6 +354,7 @@ pub fn render(m: &PageModel) -> OrgPages {
         private,
         day: today(m.now, &m.time_zone),
         time_zone: m.time_zone.clone(),
+        overall: m.overall,
         assets,
         domain_assets,
     }
@@ -394,6 +397,16 @@ pub struct Store {
 }
 
 impl Store {
+    /// The pages of the org with this id.
+    pub fn by_org(&self, org_id: &Id) -> Option<Arc<OrgPages>> {
+        self.maps
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .by_org
+            .get(org_id)
+            .cloned()
+    }
+
     /// The pages of the org with this slug.
     pub fn by_slug(&self, slug: &str) -> Option<Arc<OrgPages>> {
         self.maps
@@ -506,7 +519,12 @@ async fn rebuild_locked(state: &crate::state::AppState, org_id: &Id) -> crate::d
             let pages = tokio::task::spawn_blocking(move || render(&m))
                 .await
                 .map_err(|e| crate::db::Error::Other(sqlx::Error::Protocol(e.to_string())))?;
+            let before = state.snapshots.by_org(org_id).map(|p| p.overall);
+            let after = pages.overall;
             state.snapshots.put(pages);
+            if let Some(before) = before.filter(|b| b.indicator != after.indicator) {
+                page_status_changed(state, org_id, now, &before, &after).await?;
+            }
             Ok(())
         }
         Err(crate::db::Error::NotFound) => {
@@ -515,6 +533,26 @@ async fn rebuild_locked(state: &crate::state::AppState, org_id: &Id) -> crate::d
         }
         Err(e) => Err(e),
     }
+}
+
+/// Records `page.status_changed`. This event is derived: it is noticed after the writes that
+/// caused it have committed (when the snapshot is rebuilt), so it is written in its own small
+/// transaction and follows their events in the org's log.
+async fn page_status_changed(
+    state: &crate::state::AppState,
+    org_id: &Id,
+    now: Timestamp,
+    before: &crate::domain::page::Overall,
+    after: &crate::domain::page::Overall,
+) -> crate::db::Result<()> {
+    let data = serde_json::json!({
+        "status": {"indicator": after.indicator.as_str(), "description": after.description},
+        "old_status": {"indicator": before.indicator.as_str(), "description": before.description},
+    });
+    let mut tx = state.db.begin().await?;
+    crate::db::events::append(&mut tx, org_id, "page.status_changed", now, true, &data).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Rebuilds every org's snapshot (at start).

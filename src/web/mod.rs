@@ -5,6 +5,7 @@ pub mod assets;
 pub mod dashboard;
 pub mod error;
 pub mod extract;
+pub mod live;
 pub mod metrics;
 pub mod public;
 
@@ -49,6 +50,8 @@ pub fn router(state: AppState) -> Router {
             get(ao::get).patch(ao::update).delete(ao::delete),
         )
         .route("/api/v1/orgs/{org}/audit-log", get(ao::audit_log))
+        .route("/api/v1/orgs/{org}/events", get(live::api_sse))
+        .route("/api/v1/orgs/{org}/ws", get(live::api_ws))
         .route("/api/v1/orgs/{org}/members", get(am::list))
         .route(
             "/api/v1/orgs/{org}/members/{user_id}",
@@ -297,6 +300,9 @@ pub fn router(state: AppState) -> Router {
     // nothing else on their path (see public.rs). A custom domain's every path is its page.
     Router::new()
         .route("/status/{slug}", get(public::serve))
+        // Static segments win over the catch-all below: these two are streams, not documents.
+        .route("/status/{slug}/events", get(live::public_sse))
+        .route("/status/{slug}/ws", get(live::public_ws))
         .route("/status/{slug}/{*rest}", get(public::serve))
         .merge(app)
         .layer(middleware::from_fn_with_state(
@@ -359,7 +365,7 @@ impl Touched {
 }
 
 /// After a successful write inside an org, rebuilds that org's public snapshot, so the change is
-/// visible on the next request after this response.
+/// visible on the next request after this response, then tells the org's live streams.
 async fn refresh_snapshots(
     State(state): State<AppState>,
     mut request: Request,
@@ -380,6 +386,7 @@ async fn refresh_snapshots(
             if let Err(e) = crate::public::snapshot::rebuild(&state, &org_id).await {
                 tracing::warn!(error = %e, "public page snapshot not rebuilt; the previous one stays");
             }
+            state.announce(&org_id).await;
         }
     }
     response

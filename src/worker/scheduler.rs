@@ -18,6 +18,7 @@ pub async fn step(state: &AppState) -> crate::error::Result<usize> {
             if let Err(e) = crate::public::snapshot::rebuild(state, org_id).await {
                 tracing::warn!(error = %e, "public page not rebuilt after a maintenance transition");
             }
+            state.announce(org_id).await;
         }
     }
     Ok(orgs.len())

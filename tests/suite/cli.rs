@@ -167,6 +167,26 @@ async fn bad_configuration_values_exit_non_zero_naming_the_flag_and_the_variable
         ),
         (vec!["migrate"], Some(("BEACON_BIND", "8080")), "--bind"),
         (vec!["--signup", "sometimes", "migrate"], None, "--signup"),
+        (
+            vec!["--event-replay-window", "soon", "migrate"],
+            None,
+            "BEACON_EVENT_REPLAY_WINDOW",
+        ),
+        (
+            vec!["migrate"],
+            Some(("BEACON_EVENT_REPLAY_WINDOW", "1w")),
+            "--event-replay-window",
+        ),
+        (
+            vec!["--max-streams-per-ip", "0", "migrate"],
+            None,
+            "BEACON_MAX_STREAMS_PER_IP",
+        ),
+        (
+            vec!["--trusted-proxies", "10.0.0.1,proxy", "migrate"],
+            None,
+            "BEACON_TRUSTED_PROXIES",
+        ),
     ] {
         let mut cmd = beacon(&db);
         cmd.args(&args);

@@ -17,6 +17,7 @@ mod dashboard;
 mod dashboard_page;
 mod dashboard_status;
 mod isolation;
+mod live;
 mod operations;
 mod public_page;
 mod public_v2;

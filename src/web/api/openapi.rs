@@ -2,6 +2,7 @@
 
 use super::{incidents, maintenances, members, orgs, pages, status, teams, tokens};
 use crate::web::error::ErrorBody;
+use crate::web::live;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, RefOr, ResponseBuilder};
 use utoipa::OpenApi;
@@ -26,8 +27,9 @@ use utoipa::OpenApi;
         maintenances::list, maintenances::create, maintenances::get, maintenances::update, maintenances::delete,
         pages::get, pages::update, pages::set_logo, pages::delete_logo,
         maintenances::list_updates, maintenances::create_update, maintenances::edit_update,
+        live::api_sse, live::api_ws,
     ),
-    components(schemas(ErrorBody)),
+    components(schemas(ErrorBody, live::EventEnvelope, live::EventType)),
     security(("bearer" = [])),
 )]
 struct ApiDoc;

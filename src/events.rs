@@ -1,0 +1,113 @@
+//! Live updates inside one process: after a write commits, "org X has events up to id N" is
+//! broadcast; each open stream then reads those events from the store by id, so what a client
+//! gets is always what committed, and a slow client only ever falls behind itself.
+
+use crate::domain::Id;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{broadcast, watch};
+
+/// How many notices a subscriber may fall behind before it is told to resync.
+pub const CAPACITY: usize = 1024;
+
+/// "The org's log has events up to `last_id`."
+#[derive(Debug, Clone)]
+pub struct Notice {
+    pub org_id: Id,
+    pub last_id: i64,
+}
+
+/// The process's fan-out point, open-stream counts and shutdown switch.
+pub struct Hub {
+    notices: broadcast::Sender<Notice>,
+    per_ip: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    closing: watch::Sender<bool>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub {
+            notices: broadcast::channel(CAPACITY).0,
+            per_ip: Arc::default(),
+            closing: watch::channel(false).0,
+        }
+    }
+}
+
+impl Hub {
+    /// Tells every stream of the org that its log reaches `last_id`. Never waits.
+    pub fn publish(&self, org_id: &Id, last_id: i64) {
+        let _ = self.notices.send(Notice {
+            org_id: org_id.clone(),
+            last_id,
+        });
+    }
+
+    /// A receiver of every notice from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Notice> {
+        self.notices.subscribe()
+    }
+
+    /// Counts one more open stream for `ip`, or `None` when it already holds `max`.
+    pub fn open_stream(&self, ip: IpAddr, max: usize) -> Option<StreamSlot> {
+        let mut counts = self.per_ip.lock().unwrap_or_else(|p| p.into_inner());
+        let n = counts.entry(ip).or_insert(0);
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(StreamSlot {
+            ip,
+            per_ip: self.per_ip.clone(),
+        })
+    }
+
+    /// Ends every stream (at shutdown), so serving can finish.
+    pub fn close(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Completes once [`Hub::close`] has been called.
+    pub fn closed(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.closing.subscribe();
+        async move {
+            let _ = rx.wait_for(|c| *c).await;
+        }
+    }
+}
+
+/// One open stream of a client address; dropping it frees the slot.
+pub struct StreamSlot {
+    ip: IpAddr,
+    per_ip: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut counts = self.per_ip.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = counts.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                counts.remove(&self.ip);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_slots_are_capped_per_address_and_freed_on_drop() {
+        let hub = Hub::default();
+        let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        let a = hub.open_stream(ip, 2).unwrap();
+        let _b = hub.open_stream(ip, 2).unwrap();
+        assert!(hub.open_stream(ip, 2).is_none());
+        assert!(hub.open_stream("10.0.0.2".parse().unwrap(), 2).is_some());
+        drop(a);
+        assert!(hub.open_stream(ip, 2).is_some());
+    }
+}

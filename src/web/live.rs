@@ -1,0 +1,464 @@
+//! Live streams: Server-Sent Events and WebSocket, for a public page (public events only) and for
+//! the dashboard API (every event of the org). Both read events from the store by id after a
+//! notice, resume from a client's last id within the replay window, and answer any gap they
+//! cannot fill, or a lag, with one `resync`.
+
+use super::error::{code_for, json_error};
+use crate::db::{self, events::Event as Stored};
+use crate::domain::{Id, Permission, Timestamp};
+use crate::events::{Notice, StreamSlot};
+use crate::state::AppState;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use std::collections::{BTreeMap, VecDeque};
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+use tokio::sync::broadcast::{self, error::RecvError};
+
+/// Events read from the store per query.
+const BATCH: i64 = 500;
+
+/// One message for a client: the envelope, with its id and type for SSE.
+pub struct Outgoing {
+    pub id: i64,
+    pub kind: String,
+    pub json: String,
+}
+
+/// One client's view of one org's log.
+pub struct Feed {
+    state: AppState,
+    org_id: Id,
+    slug: String,
+    public_only: bool,
+    /// The last id this client has been given (or skipped past).
+    cursor: i64,
+    /// The newest id a notice announced.
+    wanted: i64,
+    notices: broadcast::Receiver<Notice>,
+    pending: VecDeque<Outgoing>,
+    _slot: StreamSlot,
+}
+
+impl Feed {
+    /// Subscribes first, then reads where the log stands, so no notice falls in between. With
+    /// `after`, replays what followed it if all of it is inside the replay window.
+    async fn open(
+        state: &AppState,
+        org_id: &Id,
+        slug: &str,
+        public_only: bool,
+        after: Option<i64>,
+        slot: StreamSlot,
+    ) -> db::Result<Feed> {
+        let notices = state.live.subscribe();
+        let mut c = state.db.conn().await?;
+        let latest = db::events::latest_id(&mut c, org_id).await?;
+        let mut feed = Feed {
+            state: state.clone(),
+            org_id: org_id.clone(),
+            slug: slug.to_owned(),
+            public_only,
+            cursor: latest,
+            wanted: latest,
+            notices,
+            pending: VecDeque::new(),
+            _slot: slot,
+        };
+        if let Some(after) = after.filter(|a| *a != latest) {
+            let window =
+                i64::try_from(state.config.event_replay_window.as_micros()).unwrap_or(i64::MAX);
+            let not_before = Timestamp::from_micros(state.now().micros().saturating_sub(window));
+            let next = db::events::since(&mut c, org_id, after, not_before, 1).await?;
+            if after >= 0 && after < latest && next.first().map(|e| e.id) == Some(after + 1) {
+                feed.cursor = after;
+            } else {
+                feed.resync();
+            }
+        }
+        Ok(feed)
+    }
+
+    /// The next message, or `None` when the server shuts down or the store fails.
+    pub async fn next(&mut self) -> Option<Outgoing> {
+        loop {
+            if let Some(o) = self.pending.pop_front() {
+                return Some(o);
+            }
+            if self.wanted > self.cursor {
+                if let Err(e) = self.fill().await {
+                    tracing::warn!(error = %e, "live stream ended: events not readable");
+                    return None;
+                }
+                continue;
+            }
+            let closed = self.state.live.closed();
+            tokio::select! {
+                _ = closed => return None,
+                notice = self.notices.recv() => match notice {
+                    Ok(n) if n.org_id == self.org_id => self.wanted = self.wanted.max(n.last_id),
+                    Ok(_) => {}
+                    Err(RecvError::Lagged(_)) => {
+                        let mut c = self.state.db.conn().await.ok()?;
+                        let latest = db::events::latest_id(&mut c, &self.org_id).await.ok()?;
+                        self.cursor = latest;
+                        self.wanted = latest;
+                        self.resync();
+                    }
+                    Err(RecvError::Closed) => return None,
+                },
+            }
+        }
+    }
+
+    /// Reads the events after the cursor from the store, queueing those this client may see.
+    async fn fill(&mut self) -> db::Result<()> {
+        let mut c = self.state.db.conn().await?;
+        let events = db::events::since(
+            &mut c,
+            &self.org_id,
+            self.cursor,
+            Timestamp::from_micros(0),
+            BATCH,
+        )
+        .await?;
+        if events.is_empty() {
+            self.wanted = self.cursor;
+        }
+        for e in events {
+            self.cursor = e.id;
+            if !self.public_only || e.public {
+                self.pending.push_back(self.envelope(&e));
+            }
+        }
+        Ok(())
+    }
+
+    fn envelope(&self, e: &Stored) -> Outgoing {
+        let data = if self.public_only {
+            crate::ops::events::public_view(&e.data)
+        } else {
+            e.data.clone()
+        };
+        let json = serde_json::json!({
+            "id": e.id, "type": e.kind, "org": self.slug, "at": e.at.to_rfc3339(), "data": data,
+        });
+        Outgoing {
+            id: e.id,
+            kind: e.kind.clone(),
+            json: json.to_string(),
+        }
+    }
+
+    /// Queues one `resync`: the client should reload its state; its id is where the log stands.
+    fn resync(&mut self) {
+        let e = Stored {
+            id: self.cursor,
+            kind: "resync".into(),
+            at: self.state.now(),
+            public: true,
+            data: serde_json::json!({}),
+        };
+        self.pending.clear();
+        self.pending.push_back(self.envelope(&e));
+    }
+}
+
+/// The client's address: the peer, or what a trusted proxy says it forwarded for.
+fn client_ip(state: &AppState, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+    let trusted = &state.config.trusted_proxies;
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse::<IpAddr>().ok())
+        .collect::<Vec<_>>();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|ip| !trusted.contains(ip))
+        .unwrap_or(peer)
+}
+
+fn too_many() -> Response {
+    json_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        "too many open live streams from your address",
+        BTreeMap::new(),
+    )
+}
+
+fn unavailable() -> Response {
+    json_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        code_for(StatusCode::SERVICE_UNAVAILABLE),
+        "live updates are unavailable right now",
+        BTreeMap::new(),
+    )
+}
+
+/// Opens a feed for a client, or answers why not.
+async fn feed_for(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    org: (&Id, &str),
+    public_only: bool,
+    after: Option<i64>,
+) -> Result<Feed, Response> {
+    let ip = client_ip(state, peer.ip(), headers);
+    let slot = state
+        .live
+        .open_stream(ip, state.config.max_streams_per_ip)
+        .ok_or_else(too_many)?;
+    Feed::open(state, org.0, org.1, public_only, after, slot)
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %e, "live stream not opened");
+            unavailable()
+        })
+}
+
+fn sse(feed: Feed) -> Response {
+    let stream = futures_util::stream::unfold(feed, |mut f| async move {
+        let o = f.next().await?;
+        let event = Event::default()
+            .id(o.id.to_string())
+            .event(o.kind)
+            .data(o.json);
+        Some((Ok::<_, Infallible>(event), f))
+    });
+    let mut r = Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+        .into_response();
+    let h = r.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    r
+}
+
+async fn ws(mut socket: WebSocket, mut feed: Feed) {
+    loop {
+        tokio::select! {
+            item = feed.next() => match item {
+                Some(o) => {
+                    if socket.send(Message::Text(o.json.into())).await.is_err() {
+                        return;
+                    }
+                }
+                None => {
+                    let frame = CloseFrame { code: 1001, reason: "server going away".into() };
+                    let _ = socket.send(Message::Close(Some(frame))).await;
+                    return;
+                }
+            },
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}
+
+fn last_event_id(headers: &HeaderMap) -> Option<i64> {
+    headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// `?since=<id>` of a WebSocket.
+#[derive(serde::Deserialize)]
+pub struct Since {
+    since: Option<i64>,
+}
+
+/// The org behind a public page, if the caller may see it (same rule as the page: a private
+/// page only for signed-in members).
+async fn public_org(state: &AppState, slug: &str, headers: &HeaderMap) -> Result<Id, Response> {
+    let not_found =
+        || super::dashboard::error_page(StatusCode::NOT_FOUND, "There is nothing at this address.");
+    let pages = state.snapshots.by_slug(slug).ok_or_else(not_found)?;
+    if pages.private {
+        let member = match super::extract::session_user(state, headers).await {
+            Ok(Some((user, _))) => {
+                let mut c = state.db.conn().await.map_err(|_| unavailable())?;
+                db::members::role_of(&mut c, &pages.org_id, &user.id)
+                    .await
+                    .ok()
+                    .flatten()
+                    .is_some()
+            }
+            _ => false,
+        };
+        if !member {
+            let to = format!("/login?next=/status/{}", pages.slug);
+            return Err((StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response());
+        }
+    }
+    Ok(pages.org_id.clone())
+}
+
+/// `GET /status/{slug}/events`: the public page's events as Server-Sent Events.
+pub async fn public_sse(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let org_id = match public_org(&state, &slug, &headers).await {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    let after = last_event_id(&headers);
+    match feed_for(&state, peer, &headers, (&org_id, &slug), true, after).await {
+        Ok(feed) => sse(feed),
+        Err(r) => r,
+    }
+}
+
+/// `GET /status/{slug}/ws`: the public page's events over a WebSocket.
+pub async fn public_ws(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Query(q): Query<Since>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let org_id = match public_org(&state, &slug, &headers).await {
+        Ok(id) => id,
+        Err(r) => return r,
+    };
+    match feed_for(&state, peer, &headers, (&org_id, &slug), true, q.since).await {
+        Ok(feed) => upgrade.on_upgrade(move |socket| ws(socket, feed)),
+        Err(r) => r,
+    }
+}
+
+/// `GET /api/v1/orgs/{org}/events`: every event of the org as Server-Sent Events.
+#[utoipa::path(
+    get,
+    path = "/api/v1/orgs/{org}/events",
+    tag = "live",
+    params(
+        ("org" = String, Path, description = "Organization slug"),
+        ("Last-Event-ID" = Option<i64>, Header, description = "Resume after this event id"),
+    ),
+    responses(
+        (status = 200, description = "A stream of events; each `data:` is an EventEnvelope", content_type = "text/event-stream", body = EventEnvelope),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn api_sse(
+    State(state): State<AppState>,
+    super::extract::ApiOrg(access): super::extract::ApiOrg,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(e) = access.require(Permission::ReadDashboard) {
+        return super::error::ApiError(e).into_response();
+    }
+    let after = last_event_id(&headers);
+    let org = (access.org_id(), access.org.slug.as_str());
+    match feed_for(&state, peer, &headers, org, false, after).await {
+        Ok(feed) => sse(feed),
+        Err(r) => r,
+    }
+}
+
+/// `GET /api/v1/orgs/{org}/ws`: every event of the org over a WebSocket.
+#[utoipa::path(
+    get,
+    path = "/api/v1/orgs/{org}/ws",
+    tag = "live",
+    params(
+        ("org" = String, Path, description = "Organization slug"),
+        ("since" = Option<i64>, Query, description = "Resume after this event id"),
+    ),
+    responses(
+        (status = 101, description = "Switching to a WebSocket; each text message is an EventEnvelope", body = EventEnvelope),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn api_ws(
+    State(state): State<AppState>,
+    super::extract::ApiOrg(access): super::extract::ApiOrg,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Query(q): Query<Since>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    if let Err(e) = access.require(Permission::ReadDashboard) {
+        return super::error::ApiError(e).into_response();
+    }
+    let org = (access.org_id(), access.org.slug.as_str());
+    match feed_for(&state, peer, &headers, org, false, q.since).await {
+        Ok(feed) => upgrade.on_upgrade(move |socket| ws(socket, feed)),
+        Err(r) => r,
+    }
+}
+
+/// The envelope of every live event (SSE `data:` and WebSocket text message).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct EventEnvelope {
+    /// The event's id in its org's log: 1, 2, 3… (a `resync` carries where the log stands).
+    pub id: i64,
+    /// What happened.
+    #[schema(value_type = String, example = "incident.created")]
+    pub r#type: EventType,
+    /// The org's slug.
+    pub org: String,
+    /// When it happened (RFC 3339).
+    pub at: String,
+    /// The object, shaped like Statuspage v2: `component`, `incident`, `incident_update`,
+    /// `scheduled_maintenance` or `status`.
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+/// Every event type.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub enum EventType {
+    #[serde(rename = "service.created")]
+    ServiceCreated,
+    #[serde(rename = "service.updated")]
+    ServiceUpdated,
+    #[serde(rename = "service.deleted")]
+    ServiceDeleted,
+    #[serde(rename = "service.status_changed")]
+    ServiceStatusChanged,
+    #[serde(rename = "incident.created")]
+    IncidentCreated,
+    #[serde(rename = "incident.updated")]
+    IncidentUpdated,
+    #[serde(rename = "incident.resolved")]
+    IncidentResolved,
+    #[serde(rename = "incident.deleted")]
+    IncidentDeleted,
+    #[serde(rename = "incident_update.created")]
+    IncidentUpdateCreated,
+    #[serde(rename = "maintenance.created")]
+    MaintenanceCreated,
+    #[serde(rename = "maintenance.updated")]
+    MaintenanceUpdated,
+    #[serde(rename = "maintenance.started")]
+    MaintenanceStarted,
+    #[serde(rename = "maintenance.completed")]
+    MaintenanceCompleted,
+    #[serde(rename = "maintenance.deleted")]
+    MaintenanceDeleted,
+    #[serde(rename = "page.status_changed")]
+    PageStatusChanged,
+    #[serde(rename = "resync")]
+    Resync,
+}
