@@ -15,11 +15,15 @@ pub struct App {
     listener: TcpListener,
     state: AppState,
     setup_url: Option<String>,
+    /// With PostgreSQL: the connection hearing other instances' changes, open before the first
+    /// snapshot build so no change falls in between.
+    events: Option<sqlx::postgres::PgListener>,
 }
 
 impl App {
-    /// Connects and migrates the database, binds the listener (port 0 picks a free port), and
-    /// opens the one-time setup link when no account exists.
+    /// Connects and migrates the database, binds the listener (port 0 picks a free port), listens
+    /// for other instances' changes (PostgreSQL), and opens the one-time setup link when no
+    /// account exists.
     pub async fn build(mut config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
         let db = Db::connect(&config.database_url).await.with_context(|| {
             format!(
@@ -35,6 +39,14 @@ impl App {
         if config.base_url.is_none() {
             config.base_url = Some(format!("http://{addr}"));
         }
+        let events = match db.backend() {
+            crate::db::Backend::Postgres => Some(
+                crate::worker::listener::connect(&config.database_url)
+                    .await
+                    .context("listening for other instances' changes")?,
+            ),
+            crate::db::Backend::Sqlite => None,
+        };
         let state = AppState::new(db, config, clock);
         crate::public::snapshot::rebuild_all(&state)
             .await
@@ -51,6 +63,7 @@ impl App {
             listener,
             state,
             setup_url,
+            events,
         })
     }
 
@@ -76,7 +89,7 @@ impl App {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let _workers = AbortOnDrop(crate::worker::spawn_all(&self.state));
+        let _workers = AbortOnDrop(crate::worker::spawn_all(&self.state, self.events));
         let router = crate::web::router(self.state.clone());
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
         // Live streams never finish on their own: end them when shutdown starts.

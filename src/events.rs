@@ -1,6 +1,9 @@
 //! Live updates inside one process: after a write commits, "org X has events up to id N" is
 //! broadcast; each open stream then reads those events from the store by id, so what a client
 //! gets is always what committed, and a slow client only ever falls behind itself.
+//!
+//! Several instances on one PostgreSQL database pass the same notice to each other (see
+//! `worker::listener`); only the notice travels, the events are always read from the database.
 
 use crate::domain::Id;
 use std::collections::HashMap;
@@ -16,6 +19,22 @@ pub const CAPACITY: usize = 1024;
 pub struct Notice {
     pub org_id: Id,
     pub last_id: i64,
+}
+
+impl Notice {
+    /// The notice as sent to other instances: `<org_id>:<last_id>:<sender instance id>`.
+    pub fn to_wire(&self, instance_id: &str) -> String {
+        format!("{}:{}:{instance_id}", self.org_id, self.last_id)
+    }
+
+    /// Reads a notice sent by another instance, with the id of the instance that sent it.
+    pub fn from_wire(payload: &str) -> Option<(Notice, &str)> {
+        let mut parts = payload.splitn(3, ':');
+        let org_id = Id::parse(parts.next()?)?;
+        let last_id = parts.next()?.parse().ok()?;
+        let sender = parts.next()?;
+        Some((Notice { org_id, last_id }, sender))
+    }
 }
 
 /// The process's fan-out point, open-stream counts and shutdown switch.
@@ -109,5 +128,28 @@ mod tests {
         assert!(hub.open_stream("10.0.0.2".parse().unwrap(), 2).is_some());
         drop(a);
         assert!(hub.open_stream(ip, 2).is_some());
+    }
+
+    #[test]
+    fn a_notice_survives_the_trip_to_another_instance_and_garbage_is_refused() {
+        let notice = Notice {
+            org_id: Id::parse("abcdefghij12").unwrap(),
+            last_id: 42,
+        };
+        let wire = notice.to_wire("instance0001");
+        let (back, sender) = Notice::from_wire(&wire).unwrap();
+        assert_eq!(
+            (back.org_id, back.last_id, sender),
+            (notice.org_id, 42, "instance0001")
+        );
+        for bad in [
+            "",
+            "abcdefghij12",
+            "abcdefghij12:x:i",
+            "NOT AN ID:1:i",
+            "abcdefghij12:1",
+        ] {
+            assert!(Notice::from_wire(bad).is_none(), "{bad:?}");
+        }
     }
 }

@@ -22,6 +22,8 @@ pub struct Inner {
     pub snapshots: crate::public::snapshot::Store,
     /// Live updates: notices after commits, open streams, the shutdown switch.
     pub live: crate::events::Hub,
+    /// This process's random id, carried by its notices to other instances so it skips its own.
+    pub instance_id: String,
 }
 
 /// Failed sign-in attempts, counted per client address and per account.
@@ -48,6 +50,7 @@ impl AppState {
             metrics: crate::web::metrics::Metrics::default(),
             snapshots: crate::public::snapshot::Store::default(),
             live: crate::events::Hub::default(),
+            instance_id: crate::domain::ids::random_string(12),
         }))
     }
 
@@ -56,14 +59,27 @@ impl AppState {
         self.0.clock.now()
     }
 
-    /// Tells this instance's open streams that the org has new events (call after a commit).
+    /// Tells this instance's open streams that the org has new events (call after a commit and
+    /// the snapshot rebuild), then the other instances sharing the database (PostgreSQL only).
     pub async fn announce(&self, org_id: &crate::domain::Id) {
-        match self.db.conn().await {
-            Ok(mut c) => match crate::db::events::latest_id(&mut c, org_id).await {
-                Ok(last) => self.live.publish(org_id, last),
-                Err(e) => tracing::warn!(error = %e, "live streams not told about new events"),
-            },
-            Err(e) => tracing::warn!(error = %e, "live streams not told about new events"),
+        let mut c = match self.db.conn().await {
+            Ok(c) => c,
+            Err(e) => return tracing::warn!(error = %e, "live streams not told about new events"),
+        };
+        let last = match crate::db::events::latest_id(&mut c, org_id).await {
+            Ok(last) => last,
+            Err(e) => return tracing::warn!(error = %e, "live streams not told about new events"),
+        };
+        self.live.publish(org_id, last);
+        let notice = crate::events::Notice {
+            org_id: org_id.clone(),
+            last_id: last,
+        };
+        let payload = notice.to_wire(&self.instance_id);
+        let backend = self.db.backend();
+        if let Err(e) = crate::db::dialect::notify_instances(&mut c, backend, &payload).await {
+            // Other instances catch up when their listener reconnects or the next change comes.
+            tracing::warn!(error = %e, "other instances not told about new events");
         }
     }
 

@@ -1,5 +1,5 @@
 //! The few places where SQLite and PostgreSQL differ: connection set-up, write transactions,
-//! and how a constraint violation names its constraint.
+//! how a constraint violation names its constraint, and telling other instances of a change.
 
 use super::Backend;
 use sqlx::error::{DatabaseError, ErrorKind};
@@ -20,6 +20,27 @@ pub fn begin_write(backend: Backend) -> &'static str {
         Backend::Sqlite => "BEGIN IMMEDIATE",
         Backend::Postgres => "BEGIN",
     }
+}
+
+/// The PostgreSQL channel on which instances sharing a database tell each other of new events.
+pub const EVENTS_CHANNEL: &str = "beacon_events";
+
+/// Sends `payload` on the events channel to every instance listening (PostgreSQL `NOTIFY`, sent
+/// when the statement runs, so call it after the commit). SQLite has one instance: nothing to do.
+pub async fn notify_instances(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    payload: &str,
+) -> sqlx::Result<()> {
+    if backend == Backend::Postgres {
+        // `pg_notify` returns `void`, a type the Any driver cannot carry: count the call instead.
+        sqlx::query("SELECT COUNT(*) FROM (SELECT pg_notify($1, $2)) AS sent")
+            .bind(EVENTS_CHANNEL)
+            .bind(payload)
+            .fetch_one(conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Constraint (PostgreSQL name, SQLite message fragment) to the field it protects.

@@ -498,14 +498,29 @@ impl Store {
 /// Rebuilds one org's snapshot from the database. If the database cannot be read, the old
 /// snapshot stays and keeps being served.
 pub async fn rebuild(state: &crate::state::AppState, org_id: &Id) -> crate::db::Result<()> {
-    let result = rebuild_locked(state, org_id).await;
+    let result = rebuild_locked(state, org_id, true).await;
     if result.is_err() {
         state.snapshots.mark_stale(org_id);
     }
     result
 }
 
-async fn rebuild_locked(state: &crate::state::AppState, org_id: &Id) -> crate::db::Result<()> {
+/// Rebuilds one org's snapshot after a change made through another instance. Unlike
+/// [`rebuild`], it records no `page.status_changed`: the writing instance already did, and every
+/// other instance doing it too would repeat the event.
+pub async fn mirror(state: &crate::state::AppState, org_id: &Id) -> crate::db::Result<()> {
+    let result = rebuild_locked(state, org_id, false).await;
+    if result.is_err() {
+        state.snapshots.mark_stale(org_id);
+    }
+    result
+}
+
+async fn rebuild_locked(
+    state: &crate::state::AppState,
+    org_id: &Id,
+    derive_events: bool,
+) -> crate::db::Result<()> {
     let lock = state.snapshots.lock_for(org_id);
     let _guard = lock.lock().await;
     let now = state.now();
@@ -522,7 +537,8 @@ async fn rebuild_locked(state: &crate::state::AppState, org_id: &Id) -> crate::d
             let before = state.snapshots.by_org(org_id).map(|p| p.overall);
             let after = pages.overall;
             state.snapshots.put(pages);
-            if let Some(before) = before.filter(|b| b.indicator != after.indicator) {
+            let changed = before.filter(|b| derive_events && b.indicator != after.indicator);
+            if let Some(before) = changed {
                 page_status_changed(state, org_id, now, &before, &after).await?;
             }
             Ok(())

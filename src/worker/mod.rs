@@ -1,5 +1,6 @@
 //! Background work: each worker is a loop around one step function that tests can call directly.
 
+pub mod listener;
 pub mod scheduler;
 
 /// Rebuilds every public snapshot whose last rebuild failed, and every one whose day has changed
@@ -24,9 +25,12 @@ use crate::state::AppState;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
-/// Starts every worker; abort the handles to stop them.
-pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
-    vec![
+/// Starts every worker (the listener when there is one); abort the handles to stop them.
+pub fn spawn_all(
+    state: &AppState,
+    events: Option<sqlx::postgres::PgListener>,
+) -> Vec<JoinHandle<()>> {
+    let mut workers = vec![
         tokio::spawn(every(
             Duration::from_secs(2),
             state.clone(),
@@ -52,7 +56,11 @@ pub fn spawn_all(state: &AppState) -> Vec<JoinHandle<()>> {
                 })
             },
         )),
-    ]
+    ];
+    if let Some(l) = events {
+        workers.push(tokio::spawn(listener::run(state.clone(), l)));
+    }
+    workers
 }
 
 type Step = fn(
