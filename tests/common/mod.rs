@@ -36,11 +36,24 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(signup: SignupMode) -> TestApp {
     let db = TestDb::new().await;
     let clock = ManualClock::new(SystemClock.now());
-    start(db, clock, signup).await
+    let url = db.url.clone();
+    start(Some(db), &url, clock, signup).await
 }
 
-async fn start(db: TestDb, clock: ManualClock, signup: SignupMode) -> TestApp {
-    let mut config = Config::for_database(&db.url);
+/// Starts a second instance on `app`'s database and clock, as another server sharing it would be.
+/// `app` keeps the database: drop the second instance first (or with it).
+pub async fn spawn_second(app: &TestApp) -> TestApp {
+    let url = app
+        .db
+        .as_ref()
+        .expect("the first instance owns the database")
+        .url
+        .clone();
+    start(None, &url, app.clock.clone(), app.signup).await
+}
+
+async fn start(db: Option<TestDb>, url: &str, clock: ManualClock, signup: SignupMode) -> TestApp {
+    let mut config = Config::for_database(url);
     config.signup = signup;
     let app = App::build(config, Arc::new(clock.clone()))
         .await
@@ -62,7 +75,7 @@ async fn start(db: TestDb, clock: ManualClock, signup: SignupMode) -> TestApp {
             .build()
             .unwrap(),
         server,
-        db: Some(db),
+        db,
         signup,
     }
 }
@@ -85,7 +98,8 @@ impl TestApp {
         let _ = (&mut self.server).await;
         self.state.db.pool().close().await;
         let db = self.db.take().expect("the database is still here");
-        start(db, self.clock.clone(), self.signup).await
+        let url = db.url.clone();
+        start(Some(db), &url, self.clock.clone(), self.signup).await
     }
 
     /// An absolute URL on the app.

@@ -14,20 +14,25 @@ const WAIT: Duration = Duration::from_secs(10);
 
 /// One SSE frame.
 #[derive(Debug)]
-struct Frame {
-    id: i64,
-    event: String,
-    data: Value,
+pub(crate) struct Frame {
+    pub(crate) id: i64,
+    pub(crate) event: String,
+    pub(crate) data: Value,
 }
 
 /// A Server-Sent Events client over reqwest's byte stream.
-struct Sse {
+pub(crate) struct Sse {
     body: Pin<Box<dyn Stream<Item = reqwest::Result<Vec<u8>>> + Send>>,
     buf: String,
 }
 
 impl Sse {
-    async fn open(app: &TestApp, path: &str, token: Option<&str>, last: Option<i64>) -> Sse {
+    pub(crate) async fn open(
+        app: &TestApp,
+        path: &str,
+        token: Option<&str>,
+        last: Option<i64>,
+    ) -> Sse {
         let res = Self::request(app, path, token, last).await;
         assert_eq!(res.status(), StatusCode::OK);
         let h = res.headers();
@@ -57,7 +62,7 @@ impl Sse {
     }
 
     /// The next event (heartbeat comments skipped); fails after 10 s instead of hanging.
-    async fn next(&mut self) -> Frame {
+    pub(crate) async fn next(&mut self) -> Frame {
         loop {
             if let Some(end) = self.buf.find("\n\n") {
                 let block: String = self.buf.drain(..end + 2).collect();
