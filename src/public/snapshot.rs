@@ -392,8 +392,10 @@ pub struct Store {
     /// One lock per org, held from reading the database to swapping the snapshot, so a slower
     /// rebuild that read older data can never replace a newer one.
     building: std::sync::Mutex<HashMap<Id, Arc<tokio::sync::Mutex<()>>>>,
-    /// Orgs whose last rebuild failed (database unreachable): retried by a worker.
-    stale: std::sync::Mutex<std::collections::HashSet<Id>>,
+    /// Orgs whose last rebuild failed (database unreachable): retried by a worker. The flag says
+    /// whether a failed rebuild was this instance's own (it records derived events), rather than
+    /// a [`mirror`] of another instance's change.
+    stale: std::sync::Mutex<HashMap<Id, bool>>,
 }
 
 impl Store {
@@ -478,8 +480,9 @@ impl Store {
         locks.entry(org_id.clone()).or_default().clone()
     }
 
-    /// Orgs waiting for a rebuild that failed, cleared as they are taken.
-    pub fn take_stale(&self) -> Vec<Id> {
+    /// Orgs waiting for a rebuild that failed, cleared as they are taken; `true` to [`rebuild`],
+    /// `false` to [`mirror`].
+    pub fn take_stale(&self) -> Vec<(Id, bool)> {
         self.stale
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -487,11 +490,13 @@ impl Store {
             .collect()
     }
 
-    fn mark_stale(&self, org_id: &Id) {
-        self.stale
+    fn mark_stale(&self, org_id: &Id, derive_events: bool) {
+        *self
+            .stale
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(org_id.clone());
+            .entry(org_id.clone())
+            .or_default() |= derive_events;
     }
 }
 
@@ -500,7 +505,7 @@ impl Store {
 pub async fn rebuild(state: &crate::state::AppState, org_id: &Id) -> crate::db::Result<()> {
     let result = rebuild_locked(state, org_id, true).await;
     if result.is_err() {
-        state.snapshots.mark_stale(org_id);
+        state.snapshots.mark_stale(org_id, true);
     }
     result
 }
@@ -511,7 +516,7 @@ pub async fn rebuild(state: &crate::state::AppState, org_id: &Id) -> crate::db::
 pub async fn mirror(state: &crate::state::AppState, org_id: &Id) -> crate::db::Result<()> {
     let result = rebuild_locked(state, org_id, false).await;
     if result.is_err() {
-        state.snapshots.mark_stale(org_id);
+        state.snapshots.mark_stale(org_id, false);
     }
     result
 }

@@ -8,8 +8,12 @@ pub mod scheduler;
 pub async fn roll_days(state: &AppState) -> crate::error::Result<usize> {
     let now = state.now();
     let mut n = 0;
-    for org_id in state.snapshots.take_stale() {
-        crate::public::snapshot::rebuild(state, &org_id).await?;
+    for (org_id, own) in state.snapshots.take_stale() {
+        if own {
+            crate::public::snapshot::rebuild(state, &org_id).await?;
+        } else {
+            crate::public::snapshot::mirror(state, &org_id).await?;
+        }
         n += 1;
     }
     for pages in state.snapshots.all() {
