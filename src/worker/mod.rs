@@ -8,13 +8,22 @@ pub mod scheduler;
 pub async fn roll_days(state: &AppState) -> crate::error::Result<usize> {
     let now = state.now();
     let mut n = 0;
+    let mut failed = None;
     for (org_id, own) in state.snapshots.take_stale() {
-        if own {
-            crate::public::snapshot::rebuild(state, &org_id).await?;
+        // Keep going on a failure: it marks its org stale again, and the orgs after it were
+        // already taken from the stale set.
+        let rebuilt = if own {
+            crate::public::snapshot::rebuild(state, &org_id).await
         } else {
-            crate::public::snapshot::mirror(state, &org_id).await?;
+            crate::public::snapshot::mirror(state, &org_id).await
+        };
+        match rebuilt {
+            Ok(()) => n += 1,
+            Err(e) => failed = Some(e),
         }
-        n += 1;
+    }
+    if let Some(e) = failed {
+        return Err(e.into());
     }
     for pages in state.snapshots.all() {
         if crate::public::snapshot::today(now, &pages.time_zone) != pages.day {
