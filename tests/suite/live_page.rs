@@ -130,7 +130,10 @@ async fn a_custom_domain_has_its_own_partials_and_its_own_stream() {
     assert_eq!(status, StatusCode::OK, "{body}");
     let host = Some("status.acme.test");
     let page = get(&app, "/", host).await.text().await.unwrap();
-    assert!(page.contains("data-page=\"\""), "the script's prefix");
+    assert!(
+        page.contains("data-live-stream=\"/events\""),
+        "the script's prefix"
+    );
     let incidents = get(&app, "/partials/incidents", host).await;
     assert_eq!(incidents.status(), StatusCode::OK);
     let incidents = incidents.text().await.unwrap();
@@ -142,7 +145,7 @@ async fn a_custom_domain_has_its_own_partials_and_its_own_stream() {
     // The Beacon host's page knows its prefix too.
     assert!(text(&app, "/status/acme")
         .await
-        .contains("data-page=\"/status/acme\""));
+        .contains("data-live-stream=\"/status/acme/events\""));
 }
 
 #[tokio::test]
@@ -159,4 +162,33 @@ async fn a_private_pages_partials_are_for_members_only() {
     let res = get(&app, "/status/acme/partials/banner", None).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(res.headers()["cache-control"], "private, no-store");
+}
+
+#[tokio::test]
+async fn only_the_overview_and_the_public_pages_load_the_live_script() {
+    let app = spawn_app().await;
+    let owner = app.org("acme").await;
+    let res = get(&app, "/static/live.js", None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert!(res.text().await.unwrap().contains("EventSource"));
+    let browser = app.signed_in(&owner).await;
+    let (status, overview) = browser.get("/orgs/acme").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(overview.contains("<script src=\"/static/live.js\" defer></script>"));
+    assert!(overview.contains("data-live-stream=\"/api/v1/orgs/acme/events\""));
+    for region in ["overall", "incidents", "maintenances", "services"] {
+        assert!(
+            overview.contains(&format!("data-live=\"{region}\"")),
+            "{region}"
+        );
+    }
+    let (_, services) = browser.get("/orgs/acme/services").await;
+    assert!(!services.contains("live.js"));
+    assert!(text(&app, "/status/acme")
+        .await
+        .contains("<script src=\"/static/live.js\" defer></script>"));
 }
