@@ -137,7 +137,9 @@ try {
   await api('PATCH', `services/${service}`, { status: 'degraded_performance' });
   await dash.waitForFunction((id) => document.querySelector(`#svc-${id} .svc-state .status`)?.textContent === 'Degraded performance', service, { timeout: 10000 });
   await dash.locator('[data-live="incidents"]').getByText('Checkout errors').waitFor({ state: 'detached', timeout: 10000 });
+  await dash.waitForFunction(() => document.title === '⚠ Degraded performance · Acme Cloud · Beacon', null, { timeout: 10000 });
   assert.equal(await dash.evaluate(() => window.notReloaded), true);
+  if (process.env.SCREENSHOTS) await dash.screenshot({ path: join(process.env.SCREENSHOTS, 'live-overview.png') });
   console.log('live dashboard overview passed');
 } catch (e) {
   failed = true;

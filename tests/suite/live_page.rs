@@ -186,6 +186,22 @@ async fn only_the_overview_and_the_public_pages_load_the_live_script() {
             "{region}"
         );
     }
+    assert!(overview.contains("<title>Org acme · Beacon</title>"));
+    let t = app.token("acme", beacon::domain::Role::Owner).await;
+    let (_, svc) = app
+        .api(
+            "POST",
+            "/api/v1/orgs/acme/services",
+            Some(&t),
+            Some(json!({"name": "API", "status": "partial_outage"})),
+        )
+        .await;
+    assert!(svc["id"].is_string(), "{svc}");
+    let (_, overview) = browser.get("/orgs/acme").await;
+    assert!(
+        overview.contains("<title>⚠ Partial outage · Org acme · Beacon</title>"),
+        "the tab title says what is wrong"
+    );
     let (_, services) = browser.get("/orgs/acme/services").await;
     assert!(!services.contains("live.js"));
     assert!(text(&app, "/status/acme")
