@@ -13,7 +13,8 @@ import assert from 'node:assert/strict';
 
 const bin = process.argv[2];
 const dir = mkdtempSync(join(tmpdir(), 'beacon-browser-'));
-const server = spawn(bin, ['serve', '--bind', '127.0.0.1:0', '--database-url', `sqlite:${join(dir, 'beacon.db')}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+const serve = (bind) => spawn(bin, ['serve', '--bind', bind, '--database-url', `sqlite:${join(dir, 'beacon.db')}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+let server = serve('127.0.0.1:0');
 
 // The server logs its address, then the one-time setup URL.
 const setupUrl = await new Promise((resolve, reject) => {
@@ -101,6 +102,21 @@ try {
   await live.locator('[data-live="incidents"]').getByRole('link', { name: 'Checkout errors' }).waitFor({ timeout: 10000 });
   assert.equal(await live.evaluate(() => window.notReloaded), true, 'patched in place, not reloaded');
   assert.equal(await indicator.innerText(), 'Live');
+  // The server restarts: the indicator says the stream is lost, then that it is back, and a change
+  // made while it was away shows without a reload.
+  const stopped = new Promise((resolve) => server.once('exit', resolve));
+  server.kill('SIGTERM');
+  await stopped;
+  await indicator.getByText('Reconnecting…', { exact: true }).waitFor({ timeout: 10000 });
+  server = serve(new URL(base).host);
+  for (let ok = false; !ok;) {
+    ok = await fetch(`${base}/readyz`).then((r) => r.ok, () => false);
+    if (!ok) await new Promise((r) => setTimeout(r, 100)); // polling for the port, not waiting for the page
+  }
+  await api('PATCH', `services/${service}`, { status: 'partial_outage' });
+  await indicator.getByText('Live', { exact: true }).waitFor({ timeout: 20000 });
+  await live.waitForFunction((id) => document.querySelector(`#service-${id} .status`)?.textContent === 'Partial outage', service, { timeout: 10000 });
+  assert.equal(await live.evaluate(() => window.notReloaded), true, 'caught up without a reload');
   console.log('live public page passed');
 
   if (process.env.SCREENSHOTS) {
