@@ -86,10 +86,8 @@ struct PastDay {
     incidents: Vec<PastItem>,
 }
 
-#[derive(Template)]
-#[template(path = "public/page.html")]
-struct PageTemplate {
-    base: Base,
+/// What the main page and its live partials show, computed once for both.
+pub struct Parts {
     indicator: &'static str,
     description: &'static str,
     updated: String,
@@ -99,6 +97,45 @@ struct PageTemplate {
     rows: Vec<Row>,
     past: Vec<PastDay>,
 }
+
+impl Parts {
+    /// The tab title: the overall status first while something is wrong.
+    fn title(&self, name: &str) -> String {
+        match self.indicator {
+            "none" => format!("{name} Status"),
+            "maintenance" => format!("🔧 {} · {name} Status", self.description),
+            _ => format!("⚠ {} · {name} Status", self.description),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "public/page.html")]
+struct PageTemplate<'a> {
+    base: &'a Base,
+    p: &'a Parts,
+}
+
+/// The sections of the main page that live updates replace, each its own document.
+pub const PARTIALS: [&str; 5] = ["banner", "incidents", "maintenances", "services", "past"];
+
+macro_rules! partial {
+    ($name:ident, $path:literal) => {
+        #[derive(Template)]
+        #[template(path = $path)]
+        struct $name<'a> {
+            // The page's whole context, as `include` gives it; not every partial links somewhere.
+            #[allow(dead_code)]
+            base: &'a Base,
+            p: &'a Parts,
+        }
+    };
+}
+partial!(BannerPartial, "public/partials/banner.html");
+partial!(IncidentsPartial, "public/partials/incidents.html");
+partial!(MaintenancesPartial, "public/partials/maintenances.html");
+partial!(ServicesPartial, "public/partials/services.html");
+partial!(PastPartial, "public/partials/past.html");
 
 struct UpdateView {
     label: &'static str,
@@ -252,8 +289,8 @@ fn past_items(m: &PageModel, from: Timestamp, to: Timestamp) -> Vec<PastItem> {
     items.into_iter().map(|(_, i)| i).collect()
 }
 
-/// The main page.
-pub fn page(m: &PageModel, base: Base) -> Result<String, askama::Error> {
+/// What the main page shows, for [`page`] and [`partial`].
+pub fn parts(m: &PageModel) -> Parts {
     let zone = &m.time_zone;
     let rows = top_level(m)
         .into_iter()
@@ -328,8 +365,7 @@ pub fn page(m: &PageModel, base: Base) -> Result<String, askama::Error> {
             }
         })
         .collect();
-    PageTemplate {
-        base,
+    Parts {
         indicator: m.overall.indicator.as_str(),
         description: m.overall.description,
         updated: show(m.updated_at, zone),
@@ -339,7 +375,22 @@ pub fn page(m: &PageModel, base: Base) -> Result<String, askama::Error> {
         rows,
         past,
     }
-    .render()
+}
+
+/// The main page.
+pub fn page(p: &Parts, base: &Base) -> Result<String, askama::Error> {
+    PageTemplate { base, p }.render()
+}
+
+/// One of the main page's [`PARTIALS`], exactly as the page includes it.
+pub fn partial(name: &str, p: &Parts, base: &Base) -> Result<String, askama::Error> {
+    match name {
+        "banner" => BannerPartial { base, p }.render(),
+        "incidents" => IncidentsPartial { base, p }.render(),
+        "maintenances" => MaintenancesPartial { base, p }.render(),
+        "services" => ServicesPartial { base, p }.render(),
+        _ => PastPartial { base, p }.render(),
+    }
 }
 
 /// `only_show_if_degraded` services appear only while something is wrong with them.

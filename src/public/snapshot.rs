@@ -76,6 +76,8 @@ struct Kind {
     compress: bool,
     cross_origin: bool,
     html: bool,
+    /// Caches must ask every time (a live partial is fetched right after a change).
+    revalidate: bool,
 }
 
 const HTML: Kind = Kind {
@@ -83,47 +85,60 @@ const HTML: Kind = Kind {
     compress: true,
     cross_origin: false,
     html: true,
+    revalidate: false,
+};
+const PARTIAL: Kind = Kind {
+    revalidate: true,
+    ..HTML
 };
 const JSON: Kind = Kind {
     content_type: "application/json; charset=utf-8",
     compress: true,
     cross_origin: true,
     html: false,
+    revalidate: false,
 };
 const ATOM: Kind = Kind {
     content_type: "application/atom+xml; charset=utf-8",
     compress: true,
     cross_origin: true,
     html: false,
+    revalidate: false,
 };
 const RSS: Kind = Kind {
     content_type: "application/rss+xml; charset=utf-8",
     compress: true,
     cross_origin: true,
     html: false,
+    revalidate: false,
 };
 const SVG: Kind = Kind {
     content_type: "image/svg+xml",
     compress: true,
     cross_origin: true,
     html: false,
+    revalidate: false,
 };
 const JS: Kind = Kind {
     content_type: "text/javascript; charset=utf-8",
     compress: true,
     cross_origin: true,
     html: false,
+    revalidate: false,
 };
 const CSS: Kind = Kind {
     content_type: "text/css; charset=utf-8",
     compress: false,
     cross_origin: false,
     html: false,
+    revalidate: false,
 };
 
 /// `Cache-Control` of public pages: short for browsers and CDNs, with room to serve stale.
 pub const PUBLIC_CACHE: &str =
     "public, max-age=10, s-maxage=10, stale-while-revalidate=30, stale-if-error=86400";
+/// `Cache-Control` of live partials: cacheable, but revalidated (by ETag) on every use.
+pub const PARTIAL_CACHE: &str = "public, no-cache";
 /// `Cache-Control` of private pages and everything about them.
 pub const PRIVATE_CACHE: &str = "private, no-store";
 
@@ -151,7 +166,11 @@ fn build_asset(body: Vec<u8>, kind: Kind, private: bool) -> Asset {
         );
         h.insert(
             header::CACHE_CONTROL,
-            HeaderValue::from_static(if private { PRIVATE_CACHE } else { PUBLIC_CACHE }),
+            HeaderValue::from_static(match (private, kind.revalidate) {
+                (true, _) => PRIVATE_CACHE,
+                (false, true) => PARTIAL_CACHE,
+                (false, false) => PUBLIC_CACHE,
+            }),
         );
         h.insert(header::ETAG, etag.clone());
         h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
@@ -251,6 +270,7 @@ pub fn render(m: &PageModel) -> OrgPages {
     if m.settings.custom_domain.is_some() {
         bases.push((String::new(), true));
     }
+    let parts = html::parts(m);
     for (prefix, on_domain) in bases {
         let base = || Base {
             prefix: prefix.clone(),
@@ -264,26 +284,40 @@ pub fn render(m: &PageModel) -> OrgPages {
         } else {
             &mut assets
         };
-        let mut html_docs: Vec<(String, Result<String, askama::Error>)> =
-            vec![(String::new(), html::page(m, base()))];
+        let page_base = base();
+        let mut html_docs: Vec<(String, Result<String, askama::Error>, Kind)> =
+            vec![(String::new(), html::page(&parts, &page_base), HTML)];
+        for name in html::PARTIALS {
+            html_docs.push((
+                format!("partials/{name}"),
+                html::partial(name, &parts, &page_base),
+                PARTIAL,
+            ));
+        }
         for month in &months {
             html_docs.push((
                 format!("history/{month}"),
                 html::history(m, month, &months, base()),
+                HTML,
             ));
         }
         for i in &m.incidents {
-            html_docs.push((format!("incidents/{}", i.id), html::incident(m, i, base())));
+            html_docs.push((
+                format!("incidents/{}", i.id),
+                html::incident(m, i, base()),
+                HTML,
+            ));
         }
         for x in &m.maintenances {
             html_docs.push((
                 format!("maintenances/{}", x.id),
                 html::maintenance(m, x, base()),
+                HTML,
             ));
         }
-        for (path, doc) in html_docs {
+        for (path, doc, kind) in html_docs {
             match doc {
-                Ok(body) => put(target, path, body.into_bytes(), HTML),
+                Ok(body) => put(target, path, body.into_bytes(), kind),
                 Err(e) => {
                     tracing::error!(org = %m.slug, path, error = %e, "public page failed to render")
                 }
@@ -344,6 +378,7 @@ pub fn render(m: &PageModel) -> OrgPages {
             compress: false,
             cross_origin: true,
             html: false,
+            revalidate: false,
         };
         put(&mut assets, "logo".into(), bytes.clone(), kind);
     }

@@ -315,12 +315,22 @@ pub async fn public_sse(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
-    let org_id = match public_org(&state, &slug, &headers).await {
+    public_sse_for(&state, &slug, peer, &headers).await
+}
+
+/// The public page's events for `slug`, wherever the page is served (Beacon host or custom domain).
+pub async fn public_sse_for(
+    state: &AppState,
+    slug: &str,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+) -> Response {
+    let org_id = match public_org(state, slug, headers).await {
         Ok(id) => id,
         Err(r) => return r,
     };
-    let after = last_event_id(&headers);
-    match feed_for(&state, peer, &headers, (&org_id, &slug), true, after).await {
+    let after = last_event_id(headers);
+    match feed_for(state, peer, headers, (&org_id, slug), true, after).await {
         Ok(feed) => sse(feed),
         Err(r) => r,
     }

@@ -148,6 +148,15 @@ pub async fn custom_domains(
         {
             return StatusCode::METHOD_NOT_ALLOWED.into_response();
         }
+        if request.uri().path() == "/events" {
+            // The page's own stream, so its script connects to the origin it was served from.
+            let peer = request
+                .extensions()
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0)
+                .unwrap_or_else(|| std::net::SocketAddr::from(([0, 0, 0, 0], 0)));
+            return super::live::public_sse_for(&state, &pages.slug, peer, request.headers()).await;
+        }
         let key = key(request.uri().path(), request.uri().query());
         let response = answer(&state, pages, &key, request.headers(), true).await;
         state.metrics.public_hit(response.status().as_u16());

@@ -1,6 +1,9 @@
 // Drives Debian's Chromium through Beacon's dashboard as a first-time user would: the one-time
-// setup link, the org page, an invitation, a team, an API token shown once, sign-out, sign-in.
-// Usage: node run.mjs /path/to/beacon   (CHROMIUM overrides /usr/bin/chromium)
+// setup link, the org page, an invitation, a team, an API token shown once, sign-out, sign-in
+// (JavaScript off: the pages work without it). Then, JavaScript on: the public page, an incident's
+// page and the dashboard overview follow changes made through the API without a reload.
+// Usage: node run.mjs /path/to/beacon   (CHROMIUM overrides /usr/bin/chromium; SCREENSHOTS=dir
+// also saves the public page with its Live indicator, light and dark, 1280 and 375 wide)
 import { chromium } from 'playwright-core';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,7 +13,8 @@ import assert from 'node:assert/strict';
 
 const bin = process.argv[2];
 const dir = mkdtempSync(join(tmpdir(), 'beacon-browser-'));
-const server = spawn(bin, ['serve', '--bind', '127.0.0.1:0', '--database-url', `sqlite:${join(dir, 'beacon.db')}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+const serve = (bind) => spawn(bin, ['serve', '--bind', bind, '--database-url', `sqlite:${join(dir, 'beacon.db')}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+let server = serve('127.0.0.1:0');
 
 // The server logs its address, then the one-time setup URL.
 const setupUrl = await new Promise((resolve, reject) => {
@@ -70,6 +74,89 @@ try {
   await page.getByRole('button', { name: 'Sign in' }).click();
   assert.equal(new URL(page.url()).pathname, '/orgs/acme');
   console.log('browser flow passed');
+
+  // Live updates, JavaScript on.
+  const api = async (method, path, body) => {
+    const r = await fetch(`${base}/api/v1/orgs/acme/${path}`, {
+      method, headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
+    });
+    const text = await r.text();
+    assert.ok(r.ok, `${method} ${path}: ${r.status} ${text}`);
+    return JSON.parse(text);
+  };
+  const service = (await api('POST', 'services', { name: 'Checkout API' })).id;
+  await api('POST', 'services', { name: 'Website' });
+  const live = await (await browser.newContext({ javaScriptEnabled: true })).newPage();
+  await live.goto(`${base}/status/acme`);
+  const indicator = live.locator('[data-live-indicator]');
+  await indicator.getByText('Live', { exact: true }).waitFor({ timeout: 10000 });
+  assert.equal(await live.title(), 'Acme Cloud Status');
+  await live.evaluate(() => { window.notReloaded = true; });
+  await api('PATCH', `services/${service}`, { status: 'major_outage' });
+  const row = live.locator(`#service-${service} .status`);
+  await live.waitForFunction((id) => document.querySelector(`#service-${id} .status`)?.textContent === 'Major outage', service, { timeout: 10000 });
+  assert.equal(await row.innerText(), 'Major outage');
+  assert.match(await live.locator('[data-live="banner"]').innerText(), /Partial System Outage/);
+  await live.waitForFunction(() => document.title === '⚠ Partial System Outage · Acme Cloud Status', null, { timeout: 10000 });
+  const incident = (await api('POST', 'incidents', { name: 'Checkout errors', message: 'We are looking into it.', impact: 'major', services: [{ id: service, status: 'major_outage' }] })).id;
+  await live.locator('[data-live="incidents"]').getByRole('link', { name: 'Checkout errors' }).waitFor({ timeout: 10000 });
+  assert.equal(await live.evaluate(() => window.notReloaded), true, 'patched in place, not reloaded');
+  assert.equal(await indicator.innerText(), 'Live');
+  // The server restarts: the indicator says the stream is lost, then that it is back, and a change
+  // made while it was away shows without a reload.
+  const stopped = new Promise((resolve) => server.once('exit', resolve));
+  server.kill('SIGTERM');
+  await stopped;
+  await indicator.getByText('Reconnecting…', { exact: true }).waitFor({ timeout: 10000 });
+  server = serve(new URL(base).host);
+  for (let ok = false; !ok;) {
+    ok = await fetch(`${base}/readyz`).then((r) => r.ok, () => false);
+    if (!ok) await new Promise((r) => setTimeout(r, 100)); // polling for the port, not waiting for the page
+  }
+  await api('PATCH', `services/${service}`, { status: 'partial_outage' });
+  await indicator.getByText('Live', { exact: true }).waitFor({ timeout: 20000 });
+  await live.waitForFunction((id) => document.querySelector(`#service-${id} .status`)?.textContent === 'Partial outage', service, { timeout: 10000 });
+  assert.equal(await live.evaluate(() => window.notReloaded), true, 'caught up without a reload');
+  console.log('live public page passed');
+
+  if (process.env.SCREENSHOTS) {
+    for (const scheme of ['light', 'dark']) {
+      for (const width of [1280, 375]) {
+        const shot = await (await browser.newContext({ colorScheme: scheme, viewport: { width, height: 900 } })).newPage();
+        await shot.goto(`${base}/status/acme`);
+        await shot.locator('[data-live-indicator]').getByText('Live', { exact: true }).waitFor({ timeout: 10000 });
+        await shot.screenshot({ path: join(process.env.SCREENSHOTS, `live-${scheme}-${width}.png`) });
+        await shot.context().close();
+      }
+    }
+  }
+
+  // The incident's own page follows its timeline.
+  await live.goto(`${base}/status/acme/incidents/${incident}`);
+  await indicator.getByText('Live', { exact: true }).waitFor({ timeout: 10000 });
+  await live.evaluate(() => { window.notReloaded = true; });
+  await api('POST', `incidents/${incident}/updates`, { status: 'identified', message: 'A bad deploy; rolling back.' });
+  await live.locator('.timeline').getByText('A bad deploy; rolling back.').waitFor({ timeout: 10000 });
+  assert.equal(await live.evaluate(() => window.notReloaded), true);
+  console.log('live incident page passed');
+
+  // The dashboard overview, signed in (the session cookie opens the API's stream).
+  const dash = await (await browser.newContext({ javaScriptEnabled: true })).newPage();
+  await dash.goto(`${base}/login`);
+  await dash.getByLabel('Email').fill('olga@example.com');
+  await dash.getByLabel('Password').fill('a long password');
+  await dash.getByRole('button', { name: 'Sign in' }).click();
+  assert.equal(new URL(dash.url()).pathname, '/orgs/acme');
+  await dash.locator('[data-live-indicator]').getByText('Live', { exact: true }).waitFor({ timeout: 10000 });
+  await dash.evaluate(() => { window.notReloaded = true; });
+  await api('POST', `incidents/${incident}/updates`, { status: 'resolved', message: 'Rolled back.' });
+  await api('PATCH', `services/${service}`, { status: 'degraded_performance' });
+  await dash.waitForFunction((id) => document.querySelector(`#svc-${id} .svc-state .status`)?.textContent === 'Degraded performance', service, { timeout: 10000 });
+  await dash.locator('[data-live="incidents"]').getByText('Checkout errors').waitFor({ state: 'detached', timeout: 10000 });
+  await dash.waitForFunction(() => document.title === '⚠ Degraded performance · Acme Cloud · Beacon', null, { timeout: 10000 });
+  assert.equal(await dash.evaluate(() => window.notReloaded), true);
+  if (process.env.SCREENSHOTS) await dash.screenshot({ path: join(process.env.SCREENSHOTS, 'live-overview.png') });
+  console.log('live dashboard overview passed');
 } catch (e) {
   failed = true;
   console.error(e);

@@ -18,6 +18,7 @@ mod dashboard_page;
 mod dashboard_status;
 mod isolation;
 mod live;
+mod live_page;
 mod multi_instance;
 mod operations;
 mod public_page;
