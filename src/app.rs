@@ -131,6 +131,8 @@ async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<Outp
         let stopping = stop.subscribe();
         let open = open_rx.clone();
         tokio::spawn(async move {
+            // The timer turns on hyper's 30 s header read timeout: a client that is slow to
+            // send a request head, or a kept-alive connection idle for 30 s, is closed.
             let conn = http1::Builder::new()
                 .timer(TokioTimer::new())
                 .serve_connection(TokioIo::new(tcp), service)
