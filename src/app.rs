@@ -5,10 +5,21 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::state::AppState;
 use anyhow::Context;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::Request;
+use axum::Router;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower::ServiceExt;
 
 /// A built, bound, not yet serving Beacon.
 pub struct App {
@@ -91,18 +102,77 @@ impl App {
     ) -> anyhow::Result<()> {
         let _workers = AbortOnDrop(crate::worker::spawn_all(&self.state, self.events));
         let router = crate::web::router(self.state.clone());
-        let service = router.into_make_service_with_connect_info::<SocketAddr>();
         // Live streams never finish on their own: end them when shutdown starts.
         let state = self.state.clone();
         let shutdown = async move {
             shutdown.await;
             state.live.close();
         };
-        let served = axum::serve(self.listener, service)
-            .with_graceful_shutdown(shutdown)
-            .await;
-        served.context("serving HTTP")
+        serve(self.listener, router, shutdown).await;
+        Ok(())
     }
+}
+
+/// Accepts connections and serves each with hyper's HTTP/1 connection directly (upgrades on, for
+/// WebSocket), giving handlers the peer as `ConnectInfo<SocketAddr>`. Not `axum::serve`: its
+/// connection handling makes hyper keep a larger read buffer per connection, which measured
+/// 20.5 KiB against 10.9 KiB per idle live stream (BENCHMARKS.md, "Live updates"). When
+/// `shutdown` completes it stops accepting, asks every connection to finish its in-flight
+/// request, and returns once all have closed.
+async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<Output = ()>) {
+    let (stop, _) = watch::channel(false);
+    let (open_tx, open_rx) = watch::channel(());
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (tcp, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors, most likely: wait rather than spin.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let router = router.clone();
+        let service = service_fn(move |mut req: Request<Incoming>| {
+            req.extensions_mut().insert(ConnectInfo(peer));
+            router.clone().oneshot(req.map(Body::new))
+        });
+        let stopping = stop.subscribe();
+        let open = open_rx.clone();
+        tokio::spawn(async move {
+            // The timer turns on hyper's 30 s header read timeout: a client that is slow to
+            // send a request head, or a kept-alive connection idle for 30 s, is closed.
+            let conn = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .serve_connection(TokioIo::new(tcp), service)
+                .with_upgrades();
+            let mut conn = std::pin::pin!(conn);
+            let served = tokio::select! {
+                served = conn.as_mut() => served,
+                () = until_true(stopping) => {
+                    conn.as_mut().graceful_shutdown();
+                    conn.await
+                }
+            };
+            if let Err(e) = served {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+            drop(open);
+        });
+    }
+    drop(listener);
+    stop.send_replace(true);
+    drop(open_rx);
+    open_tx.closed().await;
+}
+
+/// Completes once the watched flag is true (or its sender is gone).
+async fn until_true(mut flag: watch::Receiver<bool>) {
+    let _ = flag.wait_for(|v| *v).await;
 }
 
 /// Stops the workers when serving ends, however it ends (even if the serving future is dropped).
