@@ -19,6 +19,27 @@ pub const CAPACITY: usize = 1024;
 pub struct Notice {
     pub org_id: Id,
     pub last_id: i64,
+    /// The new events, read from the store and rendered once for every stream (absent when the
+    /// notice came from another instance: streams then read the store themselves).
+    pub batch: Option<Arc<Batch>>,
+}
+
+/// Events `after + 1 ..= last_id` of one org, each rendered once as its dashboard envelope and,
+/// if public, as its public one.
+#[derive(Debug)]
+pub struct Batch {
+    pub after: i64,
+    pub events: Vec<Rendered>,
+}
+
+/// One event, ready to send.
+#[derive(Debug)]
+pub struct Rendered {
+    pub id: i64,
+    pub kind: String,
+    pub full: Arc<str>,
+    /// `None` for an event public streams must not see.
+    pub public: Option<Arc<str>>,
 }
 
 impl Notice {
@@ -33,13 +54,49 @@ impl Notice {
         let org_id = Id::parse(parts.next()?)?;
         let last_id = parts.next()?.parse().ok()?;
         let sender = parts.next()?;
-        Some((Notice { org_id, last_id }, sender))
+        Some((
+            Notice {
+                org_id,
+                last_id,
+                batch: None,
+            },
+            sender,
+        ))
+    }
+}
+
+/// The envelope of a stored event, `{"id","type","org","at","data"}`, in its dashboard form or,
+/// with `public_only`, with private services taken out of its data.
+pub fn envelope(slug: &str, e: &crate::db::events::Event, public_only: bool) -> String {
+    let data = if public_only {
+        crate::ops::events::public_view(&e.data)
+    } else {
+        e.data.clone()
+    };
+    serde_json::json!({"id": e.id, "type": e.kind, "org": slug, "at": e.at.to_rfc3339(), "data": data}).to_string()
+}
+
+/// Renders events once for every stream.
+pub fn render(slug: &str, after: i64, events: &[crate::db::events::Event]) -> Batch {
+    Batch {
+        after,
+        events: events
+            .iter()
+            .map(|e| Rendered {
+                id: e.id,
+                kind: e.kind.clone(),
+                full: envelope(slug, e, false).into(),
+                public: e.public.then(|| envelope(slug, e, true).into()),
+            })
+            .collect(),
     }
 }
 
 /// The process's fan-out point, open-stream counts and shutdown switch.
 pub struct Hub {
     notices: broadcast::Sender<Notice>,
+    /// The last event id announced per org in this process (where the next batch starts).
+    announced: Mutex<HashMap<Id, i64>>,
     per_ip: Arc<Mutex<HashMap<IpAddr, usize>>>,
     closing: watch::Sender<bool>,
 }
@@ -48,6 +105,7 @@ impl Default for Hub {
     fn default() -> Self {
         Hub {
             notices: broadcast::channel(CAPACITY).0,
+            announced: Mutex::default(),
             per_ip: Arc::default(),
             closing: watch::channel(false).0,
         }
@@ -60,7 +118,32 @@ impl Hub {
         let _ = self.notices.send(Notice {
             org_id: org_id.clone(),
             last_id,
+            batch: None,
         });
+    }
+
+    /// Publishes a batch read and rendered once; streams that are exactly at `batch.after` send
+    /// it as is, the others read the store.
+    pub fn publish_batch(&self, org_id: &Id, batch: Batch) {
+        let last_id = batch.events.last().map_or(batch.after, |e| e.id);
+        self.announced
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(org_id.clone(), last_id);
+        let _ = self.notices.send(Notice {
+            org_id: org_id.clone(),
+            last_id,
+            batch: Some(Arc::new(batch)),
+        });
+    }
+
+    /// Where the next batch of the org starts: the last id announced here, if any.
+    pub fn announced(&self, org_id: &Id) -> Option<i64> {
+        self.announced
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(org_id)
+            .copied()
     }
 
     /// A receiver of every notice from now on.
@@ -135,6 +218,7 @@ mod tests {
         let notice = Notice {
             org_id: Id::parse("abcdefghij12").unwrap(),
             last_id: 42,
+            batch: None,
         };
         let wire = notice.to_wire("instance0001");
         let (back, sender) = Notice::from_wire(&wire).unwrap();

@@ -70,10 +70,29 @@ impl AppState {
             Ok(last) => last,
             Err(e) => return tracing::warn!(error = %e, "live streams not told about new events"),
         };
-        self.live.publish(org_id, last);
+        // Read and render the new events once here, rather than once per open stream.
+        let after = self
+            .live
+            .announced(org_id)
+            .filter(|a| *a < last && last - *a <= 500)
+            .unwrap_or(last - 1);
+        let batch = match (
+            crate::db::orgs::get(&mut c, org_id).await,
+            crate::db::events::since(&mut c, org_id, after, Timestamp::from_micros(0), 500).await,
+        ) {
+            (Ok(org), Ok(events)) if events.first().map(|e| e.id) == Some(after + 1) => {
+                Some(crate::events::render(&org.slug, after, &events))
+            }
+            _ => None,
+        };
+        match batch {
+            Some(b) => self.live.publish_batch(org_id, b),
+            None => self.live.publish(org_id, last),
+        }
         let notice = crate::events::Notice {
             org_id: org_id.clone(),
             last_id: last,
+            batch: None,
         };
         let payload = notice.to_wire(&self.instance_id);
         let backend = self.db.backend();

@@ -22,11 +22,12 @@ use tokio::sync::broadcast::{self, error::RecvError};
 /// Events read from the store per query.
 const BATCH: i64 = 500;
 
-/// One message for a client: the envelope, with its id and type for SSE.
+/// One message for a client: the envelope, with its id and type for SSE. The envelope is shared
+/// by every stream it goes to (rendered once per event, not once per client).
 pub struct Outgoing {
     pub id: i64,
     pub kind: String,
-    pub json: String,
+    pub json: std::sync::Arc<str>,
 }
 
 /// One client's view of one org's log.
@@ -100,7 +101,22 @@ impl Feed {
             tokio::select! {
                 _ = closed => return None,
                 notice = self.notices.recv() => match notice {
-                    Ok(n) if n.org_id == self.org_id => self.wanted = self.wanted.max(n.last_id),
+                    Ok(n) if n.org_id == self.org_id => {
+                        match &n.batch {
+                            // Exactly where this client stands: send the shared rendering.
+                            Some(b) if b.after == self.cursor && self.wanted == self.cursor => {
+                                for e in &b.events {
+                                    self.cursor = e.id;
+                                    let json = if self.public_only { e.public.clone() } else { Some(e.full.clone()) };
+                                    if let Some(json) = json {
+                                        self.pending.push_back(Outgoing { id: e.id, kind: e.kind.clone(), json });
+                                    }
+                                }
+                                self.wanted = self.wanted.max(self.cursor);
+                            }
+                            _ => self.wanted = self.wanted.max(n.last_id),
+                        }
+                    }
                     Ok(_) => {}
                     Err(RecvError::Lagged(_)) => {
                         let mut c = self.state.db.conn().await.ok()?;
@@ -139,18 +155,10 @@ impl Feed {
     }
 
     fn envelope(&self, e: &Stored) -> Outgoing {
-        let data = if self.public_only {
-            crate::ops::events::public_view(&e.data)
-        } else {
-            e.data.clone()
-        };
-        let json = serde_json::json!({
-            "id": e.id, "type": e.kind, "org": self.slug, "at": e.at.to_rfc3339(), "data": data,
-        });
         Outgoing {
             id: e.id,
             kind: e.kind.clone(),
-            json: json.to_string(),
+            json: crate::events::envelope(&self.slug, e, self.public_only).into(),
         }
     }
 
@@ -246,12 +254,22 @@ fn sse(feed: Feed) -> Response {
     r
 }
 
+/// A live stream's socket only ever receives pings and a close, and sends small messages: keep
+/// its buffers small instead of tungstenite's 128 KiB defaults (memory per idle subscriber).
+fn small_buffers(upgrade: WebSocketUpgrade) -> WebSocketUpgrade {
+    upgrade
+        .read_buffer_size(4096)
+        .write_buffer_size(0)
+        .max_message_size(64 * 1024)
+        .max_frame_size(64 * 1024)
+}
+
 async fn ws(mut socket: WebSocket, mut feed: Feed) {
     loop {
         tokio::select! {
             item = feed.next() => match item {
                 Some(o) => {
-                    if socket.send(Message::Text(o.json.into())).await.is_err() {
+                    if socket.send(Message::Text((&*o.json).into())).await.is_err() {
                         return;
                     }
                 }
@@ -350,7 +368,7 @@ pub async fn public_ws(
         Err(r) => return r,
     };
     match feed_for(&state, peer, &headers, (&org_id, &slug), true, q.since).await {
-        Ok(feed) => upgrade.on_upgrade(move |socket| ws(socket, feed)),
+        Ok(feed) => small_buffers(upgrade).on_upgrade(move |socket| ws(socket, feed)),
         Err(r) => r,
     }
 }
@@ -413,7 +431,7 @@ pub async fn api_ws(
     }
     let org = (access.org_id(), access.org.slug.as_str());
     match feed_for(&state, peer, &headers, org, false, q.since).await {
-        Ok(feed) => upgrade.on_upgrade(move |socket| ws(socket, feed)),
+        Ok(feed) => small_buffers(upgrade).on_upgrade(move |socket| ws(socket, feed)),
         Err(r) => r,
     }
 }
