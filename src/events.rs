@@ -32,14 +32,21 @@ pub struct Batch {
     pub events: Vec<Rendered>,
 }
 
-/// One event, ready to send.
+/// One event, ready to send: its envelope, and its whole Server-Sent Events frame.
 #[derive(Debug)]
 pub struct Rendered {
     pub id: i64,
     pub kind: String,
     pub full: Arc<str>,
+    pub full_sse: axum::body::Bytes,
     /// `None` for an event public streams must not see.
-    pub public: Option<Arc<str>>,
+    pub public: Option<(Arc<str>, axum::body::Bytes)>,
+}
+
+/// The Server-Sent Events frame of one event: `id`, `event` and the envelope as `data`.
+pub fn sse_frame(id: i64, kind: &str, json: &str) -> axum::body::Bytes {
+    // The envelope is compact JSON: it has no line breaks that would end the data field.
+    format!("id: {id}\nevent: {kind}\ndata: {json}\n\n").into()
 }
 
 impl Notice {
@@ -82,11 +89,19 @@ pub fn render(slug: &str, after: i64, events: &[crate::db::events::Event]) -> Ba
         after,
         events: events
             .iter()
-            .map(|e| Rendered {
-                id: e.id,
-                kind: e.kind.clone(),
-                full: envelope(slug, e, false).into(),
-                public: e.public.then(|| envelope(slug, e, true).into()),
+            .map(|e| {
+                let full = envelope(slug, e, false);
+                let public = e.public.then(|| envelope(slug, e, true)).map(|p| {
+                    let frame = sse_frame(e.id, &e.kind, &p);
+                    (Arc::from(p), frame)
+                });
+                Rendered {
+                    id: e.id,
+                    kind: e.kind.clone(),
+                    full_sse: sse_frame(e.id, &e.kind, &full),
+                    full: full.into(),
+                    public,
+                }
             })
             .collect(),
     }

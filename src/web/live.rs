@@ -11,7 +11,6 @@ use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use std::collections::{BTreeMap, VecDeque};
 use std::convert::Infallible;
@@ -28,6 +27,17 @@ pub struct Outgoing {
     pub id: i64,
     pub kind: String,
     pub json: std::sync::Arc<str>,
+    /// The SSE frame, when it was rendered once for every stream.
+    pub sse: Option<axum::body::Bytes>,
+}
+
+impl Outgoing {
+    fn sse_frame(self) -> axum::body::Bytes {
+        match self.sse {
+            Some(frame) => frame,
+            None => crate::events::sse_frame(self.id, &self.kind, &self.json),
+        }
+    }
 }
 
 /// One client's view of one org's log.
@@ -107,9 +117,9 @@ impl Feed {
                             Some(b) if b.after == self.cursor && self.wanted == self.cursor => {
                                 for e in &b.events {
                                     self.cursor = e.id;
-                                    let json = if self.public_only { e.public.clone() } else { Some(e.full.clone()) };
-                                    if let Some(json) = json {
-                                        self.pending.push_back(Outgoing { id: e.id, kind: e.kind.clone(), json });
+                                    let shared = if self.public_only { e.public.clone() } else { Some((e.full.clone(), e.full_sse.clone())) };
+                                    if let Some((json, frame)) = shared {
+                                        self.pending.push_back(Outgoing { id: e.id, kind: e.kind.clone(), json, sse: Some(frame) });
                                     }
                                 }
                                 self.wanted = self.wanted.max(self.cursor);
@@ -159,6 +169,7 @@ impl Feed {
             id: e.id,
             kind: e.kind.clone(),
             json: crate::events::envelope(&self.slug, e, self.public_only).into(),
+            sse: None,
         }
     }
 
@@ -237,18 +248,22 @@ async fn feed_for(
 }
 
 fn sse(feed: Feed) -> Response {
+    // Frames are written as prebuilt bytes (shared by every stream for live events); a comment
+    // line every 15 s of silence keeps proxies from closing the connection.
     let stream = futures_util::stream::unfold(feed, |mut f| async move {
-        let o = f.next().await?;
-        let event = Event::default()
-            .id(o.id.to_string())
-            .event(o.kind)
-            .data(o.json);
-        Some((Ok::<_, Infallible>(event), f))
+        let frame = match tokio::time::timeout(Duration::from_secs(15), f.next()).await {
+            Ok(Some(o)) => o.sse_frame(),
+            Ok(None) => return None,
+            Err(_) => axum::body::Bytes::from_static(b":\n\n"),
+        };
+        Some((Ok::<_, Infallible>(frame), f))
     });
-    let mut r = Sse::new(stream)
-        .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-        .into_response();
+    let mut r = Response::new(axum::body::Body::from_stream(stream));
     let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     h.insert("x-accel-buffering", HeaderValue::from_static("no"));
     r
