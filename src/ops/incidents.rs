@@ -42,7 +42,8 @@ pub struct NewUpdate {
     pub display_at: Option<Timestamp>,
 }
 
-fn check_message(message: &str) -> Result<String> {
+/// A timeline message (incident or maintenance update): trimmed, required, bounded.
+pub(crate) fn check_message(message: &str) -> Result<String> {
     let m = message.trim();
     if m.is_empty() {
         return Err(Error::invalid("message", "is required"));

@@ -286,31 +286,14 @@ pub async fn post_update(
     message: &str,
 ) -> Result<Maintenance> {
     access.require(Permission::ManageStatus)?;
-    let message = message.trim();
-    if message.is_empty() {
-        return Err(Error::invalid("message", "is required"));
-    }
-    if message.chars().count() > 20_000 {
-        return Err(Error::invalid(
-            "message",
-            "must be at most 20000 characters",
-        ));
-    }
+    let message = super::incidents::check_message(message)?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let mut m = db::maintenances::get(&mut tx, access.org_id(), id).await?;
     let next = status.unwrap_or(m.status);
     check_transition(m.status, next).map_err(|msg| Error::invalid("status", msg))?;
     move_to(&mut tx, &mut m, next, &access.actor.label, now).await?;
-    add_update(
-        &mut tx,
-        &m,
-        next,
-        message.to_owned(),
-        &access.actor.label,
-        now,
-    )
-    .await?;
+    add_update(&mut tx, &m, next, message, &access.actor.label, now).await?;
     access
         .audit(
             &mut tx,
@@ -343,16 +326,10 @@ pub async fn edit_update(
     message: &str,
 ) -> Result<Maintenance> {
     access.require(Permission::ManageStatus)?;
-    let message = message.trim();
-    if message.is_empty() || message.chars().count() > 20_000 {
-        return Err(Error::invalid(
-            "message",
-            "is required and at most 20000 characters",
-        ));
-    }
+    let message = super::incidents::check_message(message)?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    db::maintenances::edit_update(&mut tx, access.org_id(), id, update_id, message, now).await?;
+    db::maintenances::edit_update(&mut tx, access.org_id(), id, update_id, &message, now).await?;
     access
         .audit(
             &mut tx,
