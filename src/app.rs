@@ -9,10 +9,13 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::Request;
 use axum::Router;
+use futures_util::future::Either;
+use http_body_util::Either as BodyEither;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -103,12 +106,12 @@ impl App {
         let _workers = AbortOnDrop(crate::worker::spawn_all(&self.state, self.events));
         let router = crate::web::router(self.state.clone());
         // Live streams never finish on their own: end them when shutdown starts.
-        let state = self.state.clone();
+        let live = self.state.clone();
         let shutdown = async move {
             shutdown.await;
-            state.live.close();
+            live.live.close();
         };
-        serve(self.listener, router, shutdown).await;
+        serve(self.listener, self.state.clone(), router, shutdown).await;
         Ok(())
     }
 }
@@ -116,10 +119,16 @@ impl App {
 /// Accepts connections and serves each with hyper's HTTP/1 connection directly (upgrades on, for
 /// WebSocket), giving handlers the peer as `ConnectInfo<SocketAddr>`. Not `axum::serve`: its
 /// connection handling makes hyper keep a larger read buffer per connection, which measured
-/// 20.5 KiB against 10.9 KiB per idle live stream (BENCHMARKS.md, "Live updates"). When
-/// `shutdown` completes it stops accepting, asks every connection to finish its in-flight
+/// 20.5 KiB against 10.9 KiB per idle live stream (BENCHMARKS.md, "Live updates"). A public
+/// page's documents are answered before the router is reached ([`crate::web::public::fast`]).
+/// When `shutdown` completes it stops accepting, asks every connection to finish its in-flight
 /// request, and returns once all have closed.
-async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<Output = ()>) {
+async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    router: Router,
+    shutdown: impl Future<Output = ()>,
+) {
     let (stop, _) = watch::channel(false);
     let (open_tx, open_rx) = watch::channel(());
     let mut shutdown = std::pin::pin!(shutdown);
@@ -136,10 +145,23 @@ async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<Outp
             },
             () = &mut shutdown => break,
         };
+        // As nginx's `tcp_nodelay`: a response's last segment goes out without waiting for
+        // the client's ACK of the one before.
+        let _ = tcp.set_nodelay(true);
         let router = router.clone();
+        let state = state.clone();
         let service = service_fn(move |mut req: Request<Incoming>| {
+            if let Some(response) = crate::web::public::fast(&state, &req) {
+                return Either::Left(std::future::ready(Ok::<_, Infallible>(
+                    response.map(BodyEither::Left),
+                )));
+            }
             req.extensions_mut().insert(ConnectInfo(peer));
-            router.clone().oneshot(req.map(Body::new))
+            let routed = router.clone().oneshot(req.map(Body::new));
+            Either::Right(async move {
+                let response = routed.await?;
+                Ok(response.map(BodyEither::Right))
+            })
         });
         let stopping = stop.subscribe();
         let open = open_rx.clone();
@@ -148,7 +170,7 @@ async fn serve(listener: TcpListener, router: Router, shutdown: impl Future<Outp
             // send a request head, or a kept-alive connection idle for 30 s, is closed.
             let conn = http1::Builder::new()
                 .timer(TokioTimer::new())
-                .serve_connection(TokioIo::new(tcp), service)
+                .serve_connection(TokioIo::new(crate::web::zerocopy::Conn::new(tcp)), service)
                 .with_upgrades();
             let mut conn = std::pin::pin!(conn);
             let served = tokio::select! {

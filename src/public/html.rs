@@ -42,11 +42,10 @@ pub struct ServiceRow {
 }
 
 struct DayCell {
-    date: String,
     level: &'static str,
-    uptime: String,
+    /// Read by screen readers and drawn as the bar's tooltip (CSS `attr()`): the date, the
+    /// uptime and the day's incidents, one per line.
     label: String,
-    incidents: Vec<String>,
 }
 
 struct ActiveIncident {
@@ -207,18 +206,14 @@ fn service_row(s: &ServiceView) -> ServiceRow {
                     Some(u) => format!("{} uptime", percent(u)),
                     None => "No data".to_owned(),
                 };
-                let incidents: Vec<String> = d.incidents.iter().map(|(_, n)| n.clone()).collect();
-                let mut label = format!("{}: {uptime}", d.date);
-                for n in &incidents {
-                    label.push_str("; ");
+                let mut label = format!("{}\n{uptime}", d.date);
+                for (_, n) in &d.incidents {
+                    label.push('\n');
                     label.push_str(n);
                 }
                 DayCell {
-                    date: d.date.clone(),
                     level: level(d.uptime, d.downtime_seconds),
-                    uptime,
                     label,
-                    incidents,
                 }
             })
             .collect(),

@@ -262,8 +262,8 @@ pub fn render(m: &PageModel) -> OrgPages {
     let private = m.settings.private;
     let mut assets = HashMap::new();
     let mut domain_assets = HashMap::new();
-    let put = |map: &mut HashMap<String, Arc<Asset>>, path: String, body: Vec<u8>, kind: Kind| {
-        map.insert(path, Arc::new(build_asset(body, kind, private)));
+    let put = |map: &mut HashMap<String, Asset>, path: String, body: Vec<u8>, kind: Kind| {
+        map.insert(path, build_asset(body, kind, private));
     };
     let months = html::months(m);
     let mut bases = vec![(format!("/status/{}", m.slug), false)];
@@ -323,13 +323,6 @@ pub fn render(m: &PageModel) -> OrgPages {
                 }
             }
         }
-        // `history` without a month is this month's page.
-        if let Some(current) = months
-            .first()
-            .and_then(|mo| target.get(&format!("history/{mo}")).cloned())
-        {
-            target.insert("history".to_owned(), current);
-        }
     }
     for (path, body) in V2::new(m).all() {
         put(&mut assets, path.to_owned(), body.into_bytes(), JSON);
@@ -382,6 +375,25 @@ pub fn render(m: &PageModel) -> OrgPages {
         };
         put(&mut assets, "logo".into(), bytes.clone(), kind);
     }
+    crate::web::zerocopy::promote(
+        assets
+            .values_mut()
+            .chain(domain_assets.values_mut())
+            .flat_map(|a| a.variants.iter_mut().map(|v| &mut v.body)),
+    );
+    let shared = |map: HashMap<String, Asset>| {
+        let mut map: HashMap<String, Arc<Asset>> =
+            map.into_iter().map(|(k, a)| (k, Arc::new(a))).collect();
+        // `history` without a month is this month's page.
+        if let Some(current) = months
+            .first()
+            .and_then(|mo| map.get(&format!("history/{mo}")).cloned())
+        {
+            map.insert("history".to_owned(), current);
+        }
+        map
+    };
+    let (assets, domain_assets) = (shared(assets), shared(domain_assets));
     OrgPages {
         org_id: m.org_id.clone(),
         slug: m.slug.clone(),
@@ -411,6 +423,16 @@ pub fn today(now: Timestamp, zone: &str) -> String {
         .next()
         .map(|d| d.0)
         .unwrap_or_default()
+}
+
+/// The host name of a `Host` header value, lowercased, without a port.
+fn host_name(h: &str) -> Option<String> {
+    let name = if h.starts_with('[') {
+        h.split(']').next().map(|s| &s[1..])?
+    } else {
+        h.split(':').next()?
+    };
+    Some(name.to_ascii_lowercase())
 }
 
 #[derive(Default)]
@@ -454,13 +476,15 @@ impl Store {
             .cloned()
     }
 
-    /// The pages served at this host name (a custom domain), if any.
-    pub fn by_domain(&self, host: &str) -> Option<Arc<OrgPages>> {
+    /// The pages served at the request's host (its `Host` header, any port and case) when that is
+    /// a custom domain. Allocates nothing while no page has a custom domain.
+    pub fn by_host(&self, headers: &HeaderMap) -> Option<Arc<OrgPages>> {
         let maps = self.maps.read().unwrap_or_else(|p| p.into_inner());
         if maps.by_domain.is_empty() {
             return None;
         }
-        maps.by_domain.get(host).cloned()
+        let host = host_name(headers.get(header::HOST)?.to_str().ok()?)?;
+        maps.by_domain.get(&host).cloned()
     }
 
     /// Every snapshot (for the midnight check).
@@ -618,4 +642,19 @@ pub async fn rebuild_all(state: &crate::state::AppState) -> crate::db::Result<()
         rebuild(state, &id).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::host_name;
+
+    #[test]
+    fn hosts_lose_their_port_and_case() {
+        assert_eq!(
+            host_name("Status.Example.com:8080").as_deref(),
+            Some("status.example.com")
+        );
+        assert_eq!(host_name("[::1]:8080").as_deref(), Some("::1"));
+        assert_eq!(host_name("example.org").as_deref(), Some("example.org"));
+    }
 }

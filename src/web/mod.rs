@@ -8,6 +8,7 @@ pub mod extract;
 pub mod live;
 pub mod metrics;
 pub mod public;
+pub mod zerocopy;
 
 use crate::state::AppState;
 use axum::extract::{DefaultBodyLimit, Request, State};

@@ -4,23 +4,91 @@
 
 use crate::public::snapshot::{OrgPages, PRIVATE_CACHE};
 use crate::state::AppState;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{self, header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use http_body_util::Full;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// The key of a document: its path under the page, with `?month=` folded in for the history.
-fn key(rest: &str, query: Option<&str>) -> String {
+fn key<'a>(rest: &'a str, query: Option<&str>) -> Cow<'a, str> {
     let rest = rest.trim_matches('/');
     if rest == "history" {
         if let Some(month) = query.and_then(|q| q.split('&').find_map(|p| p.strip_prefix("month=")))
         {
-            return format!("history/{month}");
+            return Cow::Owned(format!("history/{month}"));
         }
     }
-    rest.to_owned()
+    Cow::Borrowed(rest)
+}
+
+/// Paths under a page that are streams, not documents: the router answers them.
+fn is_stream(rest: &str) -> bool {
+    matches!(rest.trim_end_matches('/'), "events" | "ws")
+}
+
+/// The hot path, run before any routing or middleware: a `GET` for a document of a page that is
+/// not private is answered from the snapshot with its prebuilt headers. `None` for everything
+/// else (other methods, streams, private pages, paths with no document), which the router
+/// answers, with the same snapshot where it is a page.
+pub fn fast<B>(state: &AppState, request: &Request<B>) -> Option<http::Response<Full<Bytes>>> {
+    if request.method() != Method::GET {
+        return None;
+    }
+    let uri = request.uri();
+    let path = uri.path();
+    let (pages, rest, on_custom_domain) = match state.snapshots.by_host(request.headers()) {
+        Some(pages) => (pages, path, true),
+        None => {
+            let rest = path.strip_prefix("/status/")?;
+            let (slug, rest) = rest.split_once('/').unwrap_or((rest, ""));
+            (state.snapshots.by_slug(slug)?, rest, false)
+        }
+    };
+    if pages.private || is_stream(rest.trim_start_matches('/')) {
+        return None;
+    }
+    let response = document(
+        &pages,
+        &key(rest, uri.query()),
+        request.headers(),
+        on_custom_domain,
+    )?;
+    state.metrics.public_hit(response.status().as_u16());
+    Some(response)
+}
+
+/// One document of a snapshot in the encoding the client takes, or `304 Not Modified` when its
+/// `If-None-Match` names that encoding's ETag. `None` when the page has no such document.
+fn document(
+    pages: &OrgPages,
+    key: &str,
+    headers: &HeaderMap,
+    on_custom_domain: bool,
+) -> Option<http::Response<Full<Bytes>>> {
+    let variant = pages
+        .get(key, on_custom_domain)?
+        .pick(headers.get(header::ACCEPT_ENCODING));
+    let fresh = headers.get(header::IF_NONE_MATCH).is_some_and(|v| {
+        v.to_str().is_ok_and(|v| {
+            v.split(',')
+                .any(|t| t.trim() == "*" || t.trim() == variant.etag.to_str().unwrap_or(""))
+        })
+    });
+    let mut response = http::Response::new(if fresh {
+        Full::default()
+    } else {
+        Full::new(variant.body.clone())
+    });
+    *response.headers_mut() = variant.headers.clone();
+    if fresh {
+        *response.status_mut() = StatusCode::NOT_MODIFIED;
+        response.headers_mut().remove(header::CONTENT_TYPE);
+    }
+    Some(response)
 }
 
 fn not_found(private: bool) -> Response {
@@ -80,27 +148,10 @@ async fn answer(
             return private_answer(StatusCode::SEE_OTHER, Some(&to));
         }
     }
-    let Some(asset) = pages.get(key, on_custom_domain) else {
-        return not_found(pages.private);
-    };
-    let variant = asset.pick(headers.get(header::ACCEPT_ENCODING));
-    let fresh = headers.get(header::IF_NONE_MATCH).is_some_and(|v| {
-        v.to_str().is_ok_and(|v| {
-            v.split(',')
-                .any(|t| t.trim() == "*" || t.trim() == variant.etag.to_str().unwrap_or(""))
-        })
-    });
-    let mut response = if fresh {
-        Response::new(Body::empty())
-    } else {
-        Response::new(Body::from(variant.body.clone()))
-    };
-    *response.headers_mut() = variant.headers.clone();
-    if fresh {
-        *response.status_mut() = StatusCode::NOT_MODIFIED;
-        response.headers_mut().remove(header::CONTENT_TYPE);
+    match document(&pages, key, headers, on_custom_domain) {
+        Some(response) => response.map(Body::new),
+        None => not_found(pages.private),
     }
-    response
 }
 
 /// `GET /status/{slug}` and everything under it.
@@ -117,17 +168,6 @@ pub async fn serve(State(state): State<AppState>, request: Request) -> Response 
     response
 }
 
-/// The host name of a request, lowercased, without a port.
-fn host(headers: &HeaderMap) -> Option<String> {
-    let h = headers.get(header::HOST)?.to_str().ok()?;
-    let name = if h.starts_with('[') {
-        h.split(']').next().map(|s| &s[1..])?
-    } else {
-        h.split(':').next()?
-    };
-    Some(name.to_ascii_lowercase())
-}
-
 /// Outermost layer: a request to an org's custom domain is that org's page, whatever its path.
 pub async fn custom_domains(
     State(state): State<AppState>,
@@ -140,7 +180,7 @@ pub async fn custom_domains(
     let pages = if shared {
         None
     } else {
-        host(request.headers()).and_then(|h| state.snapshots.by_domain(&h))
+        state.snapshots.by_host(request.headers())
     };
     if let Some(pages) = pages {
         if request.method() != axum::http::Method::GET
@@ -179,15 +219,5 @@ mod tests {
             key("api/v2/summary.json", Some("x=1")),
             "api/v2/summary.json"
         );
-    }
-
-    #[test]
-    fn hosts_lose_their_port_and_case() {
-        let mut h = HeaderMap::new();
-        h.insert(
-            header::HOST,
-            HeaderValue::from_static("Status.Example.com:8080"),
-        );
-        assert_eq!(host(&h).as_deref(), Some("status.example.com"));
     }
 }
