@@ -47,6 +47,11 @@ pub struct Config {
     /// (default: none; the client address is the socket's peer).
     #[arg(long, env = "BEACON_TRUSTED_PROXIES", global = true, value_delimiter = ',', value_parser = parse_proxy)]
     pub trusted_proxies: Vec<IpAddr>,
+
+    /// How often a quiet live stream gets a keep-alive (an SSE comment, a WebSocket ping). Not a
+    /// flag: 15 s suits proxies; tests shorten it.
+    #[arg(skip = Duration::from_secs(15))]
+    pub live_heartbeat: Duration,
 }
 
 impl Config {
@@ -74,6 +79,7 @@ impl Config {
             event_replay_window: Duration::from_secs(3600),
             max_streams_per_ip: 100,
             trusted_proxies: Vec::new(),
+            live_heartbeat: Duration::from_secs(15),
         }
     }
 }

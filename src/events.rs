@@ -36,7 +36,7 @@ pub struct Batch {
 #[derive(Debug)]
 pub struct Rendered {
     pub id: i64,
-    pub kind: String,
+    pub kind: Arc<str>,
     pub full: Arc<str>,
     pub full_sse: axum::body::Bytes,
     /// `None` for an event public streams must not see.
@@ -97,7 +97,7 @@ pub fn render(slug: &str, after: i64, events: &[crate::db::events::Event]) -> Ba
                 });
                 Rendered {
                     id: e.id,
-                    kind: e.kind.clone(),
+                    kind: e.kind.as_str().into(),
                     full_sse: sse_frame(e.id, &e.kind, &full),
                     full: full.into(),
                     public,
@@ -109,7 +109,8 @@ pub fn render(slug: &str, after: i64, events: &[crate::db::events::Event]) -> Ba
 
 /// The process's fan-out point, open-stream counts and shutdown switch.
 pub struct Hub {
-    notices: broadcast::Sender<Notice>,
+    /// Shared, not cloned, by every receiver: a notice reaches thousands of streams at once.
+    notices: broadcast::Sender<Arc<Notice>>,
     /// The last event id announced per org in this process (where the next batch starts).
     announced: Mutex<HashMap<Id, i64>>,
     per_ip: Arc<Mutex<HashMap<IpAddr, usize>>>,
@@ -130,11 +131,11 @@ impl Default for Hub {
 impl Hub {
     /// Tells every stream of the org that its log reaches `last_id`. Never waits.
     pub fn publish(&self, org_id: &Id, last_id: i64) {
-        let _ = self.notices.send(Notice {
+        let _ = self.notices.send(Arc::new(Notice {
             org_id: org_id.clone(),
             last_id,
             batch: None,
-        });
+        }));
     }
 
     /// Publishes a batch read and rendered once; streams that are exactly at `batch.after` send
@@ -145,11 +146,11 @@ impl Hub {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .insert(org_id.clone(), last_id);
-        let _ = self.notices.send(Notice {
+        let _ = self.notices.send(Arc::new(Notice {
             org_id: org_id.clone(),
             last_id,
             batch: Some(Arc::new(batch)),
-        });
+        }));
     }
 
     /// Where the next batch of the org starts: the last id announced here, if any.
@@ -162,7 +163,7 @@ impl Hub {
     }
 
     /// A receiver of every notice from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<Notice> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Notice>> {
         self.notices.subscribe()
     }
 
@@ -187,10 +188,15 @@ impl Hub {
 
     /// Completes once [`Hub::close`] has been called.
     pub fn closed(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
-        let mut rx = self.closing.subscribe();
+        let mut rx = self.closing();
         async move {
             let _ = rx.wait_for(|c| *c).await;
         }
+    }
+
+    /// The shutdown switch, for a stream to watch for as long as it is open.
+    pub fn closing(&self) -> watch::Receiver<bool> {
+        self.closing.subscribe()
     }
 }
 

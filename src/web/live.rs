@@ -15,7 +15,6 @@ use axum::response::{IntoResponse, Response};
 use std::collections::{BTreeMap, VecDeque};
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
-use std::time::Duration;
 use tokio::sync::broadcast::{self, error::RecvError};
 
 /// Events read from the store per query.
@@ -25,7 +24,7 @@ const BATCH: i64 = 500;
 /// by every stream it goes to (rendered once per event, not once per client).
 pub struct Outgoing {
     pub id: i64,
-    pub kind: String,
+    pub kind: std::sync::Arc<str>,
     pub json: std::sync::Arc<str>,
     /// The SSE frame, when it was rendered once for every stream.
     pub sse: Option<axum::body::Bytes>,
@@ -50,7 +49,9 @@ pub struct Feed {
     cursor: i64,
     /// The newest id a notice announced.
     wanted: i64,
-    notices: broadcast::Receiver<Notice>,
+    notices: broadcast::Receiver<std::sync::Arc<Notice>>,
+    /// Kept for the stream's life (not made anew for every wait).
+    closing: tokio::sync::watch::Receiver<bool>,
     pending: VecDeque<Outgoing>,
     _slot: StreamSlot,
 }
@@ -77,6 +78,7 @@ impl Feed {
             cursor: latest,
             wanted: latest,
             notices,
+            closing: state.live.closing(),
             pending: VecDeque::new(),
             _slot: slot,
         };
@@ -107,36 +109,43 @@ impl Feed {
                 }
                 continue;
             }
-            let closed = self.state.live.closed();
-            tokio::select! {
-                _ = closed => return None,
-                notice = self.notices.recv() => match notice {
-                    Ok(n) if n.org_id == self.org_id => {
-                        match &n.batch {
-                            // Exactly where this client stands: send the shared rendering.
-                            Some(b) if b.after == self.cursor && self.wanted == self.cursor => {
-                                for e in &b.events {
-                                    self.cursor = e.id;
-                                    let shared = if self.public_only { e.public.clone() } else { Some((e.full.clone(), e.full_sse.clone())) };
-                                    if let Some((json, frame)) = shared {
-                                        self.pending.push_back(Outgoing { id: e.id, kind: e.kind.clone(), json, sse: Some(frame) });
-                                    }
-                                }
-                                self.wanted = self.wanted.max(self.cursor);
+            let notice = tokio::select! {
+                _ = self.closing.wait_for(|c| *c) => return None,
+                notice = self.notices.recv() => notice,
+            };
+            match notice {
+                Ok(n) if n.org_id == self.org_id => match &n.batch {
+                    // Exactly where this client stands: send the shared rendering.
+                    Some(b) if b.after == self.cursor && self.wanted == self.cursor => {
+                        for e in &b.events {
+                            self.cursor = e.id;
+                            let shared = if self.public_only {
+                                e.public.clone()
+                            } else {
+                                Some((e.full.clone(), e.full_sse.clone()))
+                            };
+                            if let Some((json, frame)) = shared {
+                                self.pending.push_back(Outgoing {
+                                    id: e.id,
+                                    kind: e.kind.clone(),
+                                    json,
+                                    sse: Some(frame),
+                                });
                             }
-                            _ => self.wanted = self.wanted.max(n.last_id),
                         }
+                        self.wanted = self.wanted.max(self.cursor);
                     }
-                    Ok(_) => {}
-                    Err(RecvError::Lagged(_)) => {
-                        let mut c = self.state.db.conn().await.ok()?;
-                        let latest = db::events::latest_id(&mut c, &self.org_id).await.ok()?;
-                        self.cursor = latest;
-                        self.wanted = latest;
-                        self.resync();
-                    }
-                    Err(RecvError::Closed) => return None,
+                    _ => self.wanted = self.wanted.max(n.last_id),
                 },
+                Ok(_) => {}
+                Err(RecvError::Lagged(_)) => {
+                    let mut c = self.state.db.conn().await.ok()?;
+                    let latest = db::events::latest_id(&mut c, &self.org_id).await.ok()?;
+                    self.cursor = latest;
+                    self.wanted = latest;
+                    self.resync();
+                }
+                Err(RecvError::Closed) => return None,
             }
         }
     }
@@ -167,7 +176,7 @@ impl Feed {
     fn envelope(&self, e: &Stored) -> Outgoing {
         Outgoing {
             id: e.id,
-            kind: e.kind.clone(),
+            kind: e.kind.as_str().into(),
             json: crate::events::envelope(&self.slug, e, self.public_only).into(),
             sse: None,
         }
@@ -247,16 +256,28 @@ async fn feed_for(
         })
 }
 
+/// The keep-alive clock of one stream: first tick one period after it opens.
+fn heartbeat(state: &AppState) -> tokio::time::Interval {
+    let every = state.config.live_heartbeat;
+    let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    beat
+}
+
 fn sse(feed: Feed) -> Response {
     // Frames are written as prebuilt bytes (shared by every stream for live events); a comment
-    // line every 15 s of silence keeps proxies from closing the connection.
-    let stream = futures_util::stream::unfold(feed, |mut f| async move {
-        let frame = match tokio::time::timeout(Duration::from_secs(15), f.next()).await {
-            Ok(Some(o)) => o.sse_frame(),
-            Ok(None) => return None,
-            Err(_) => axum::body::Bytes::from_static(b":\n\n"),
+    // line every `live_heartbeat` (15 s) keeps proxies from closing the connection. One interval per stream, not a
+    // timeout armed per event: with thousands of streams, each timer armed is felt.
+    let beat = heartbeat(&feed.state);
+    let stream = futures_util::stream::unfold((feed, beat), |(mut f, mut beat)| async move {
+        let frame = tokio::select! {
+            next = f.next() => match next {
+                Some(o) => o.sse_frame(),
+                None => return None,
+            },
+            _ = beat.tick() => axum::body::Bytes::from_static(b":\n\n"),
         };
-        Some((Ok::<_, Infallible>(frame), f))
+        Some((Ok::<_, Infallible>(frame), (f, beat)))
     });
     let mut r = Response::new(axum::body::Body::from_stream(stream));
     let h = r.headers_mut();
@@ -280,8 +301,16 @@ fn small_buffers(upgrade: WebSocketUpgrade) -> WebSocketUpgrade {
 }
 
 async fn ws(mut socket: WebSocket, mut feed: Feed) {
+    // A ping every `live_heartbeat` (15 s), as SSE's heartbeat: proxies keep the connection, and a peer that has
+    // gone away is noticed when the write fails.
+    let mut beat = heartbeat(&feed.state);
     loop {
         tokio::select! {
+            _ = beat.tick() => {
+                if socket.send(Message::Ping(axum::body::Bytes::new())).await.is_err() {
+                    return;
+                }
+            }
             item = feed.next() => match item {
                 Some(o) => {
                     if socket.send(Message::Text((&*o.json).into())).await.is_err() {

@@ -22,6 +22,11 @@ use tokio::net::TcpStream;
 /// Bodies at least this long are also kept in a file.
 pub const MIN_LEN: usize = 32 * 1024;
 
+/// Writes shorter than this are copied as usual, even from a promoted body (the tail of a
+/// partial send): copying a few KiB is cheap, and small writes, such as live events, never look
+/// at the registry's lock.
+const SENDFILE_MIN: usize = 4096;
+
 /// A TCP connection whose writes of promoted bytes go out with `sendfile(2)`.
 pub struct Conn(TcpStream);
 
@@ -193,6 +198,7 @@ mod linux {
         let (first, (file, offset)) = bufs
             .iter()
             .enumerate()
+            .filter(|(_, b)| b.len() >= SENDFILE_MIN)
             .find_map(|(i, b)| region(b).map(|r| (i, r)))?;
         Some(if first == 0 {
             let len = bufs[0].len();

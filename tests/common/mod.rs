@@ -52,9 +52,24 @@ pub async fn spawn_second(app: &TestApp) -> TestApp {
     start(None, &url, app.clock.clone(), app.signup).await
 }
 
+/// Starts Beacon with open sign-up and settings changed by `tweak`.
+pub async fn spawn_app_configured(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let db = TestDb::new().await;
+    let clock = ManualClock::new(SystemClock.now());
+    let url = db.url.clone();
+    let mut config = Config::for_database(&url);
+    tweak(&mut config);
+    start_with(Some(db), config, clock).await
+}
+
 async fn start(db: Option<TestDb>, url: &str, clock: ManualClock, signup: SignupMode) -> TestApp {
     let mut config = Config::for_database(url);
     config.signup = signup;
+    start_with(db, config, clock).await
+}
+
+async fn start_with(db: Option<TestDb>, config: Config, clock: ManualClock) -> TestApp {
+    let signup = config.signup;
     let app = App::build(config, Arc::new(clock.clone()))
         .await
         .expect("app builds");

@@ -443,3 +443,35 @@ async fn shutdown_ends_open_streams_so_the_server_stops_promptly() {
         .unwrap()
         .unwrap();
 }
+
+#[tokio::test]
+async fn quiet_streams_get_keep_alives_sse_comments_and_websocket_pings() {
+    let app = crate::common::spawn_app_configured(|c| {
+        c.live_heartbeat = Duration::from_millis(50);
+    })
+    .await;
+    app.org("acme").await;
+    let mut sse = Sse::open(&app, "/status/acme/events", None, None).await;
+    let mut seen = String::new();
+    while !seen.contains(":\n\n") {
+        let chunk = timeout(WAIT, sse.body.next())
+            .await
+            .expect("a keep-alive within 10 s")
+            .expect("the stream is open")
+            .unwrap();
+        seen.push_str(&String::from_utf8(chunk).unwrap());
+    }
+    assert!(seen.starts_with(':'), "only comments on a quiet stream: {seen:?}");
+    let mut socket = ws(&app, "/status/acme/ws", None).await;
+    loop {
+        let msg = timeout(WAIT, socket.next())
+            .await
+            .expect("a ping within 10 s")
+            .unwrap()
+            .unwrap();
+        match msg {
+            Message::Ping(_) => break,
+            other => panic!("a quiet WebSocket sends only pings, got {other:?}"),
+        }
+    }
+}
