@@ -9,25 +9,48 @@ use crate::domain::{Id, Timestamp, Visibility};
 use crate::error::Result;
 use serde_json::{json, Value};
 
-/// Every event type, as sent in the envelope's `type` and SSE's `event:`.
-pub const TYPES: &[&str] = &[
-    "service.created",
-    "service.updated",
-    "service.deleted",
-    "service.status_changed",
-    "incident.created",
-    "incident.updated",
-    "incident.resolved",
-    "incident.deleted",
-    "incident_update.created",
-    "maintenance.created",
-    "maintenance.updated",
-    "maintenance.started",
-    "maintenance.completed",
-    "maintenance.deleted",
-    "page.status_changed",
-    "resync",
-];
+/// Declares [`EventType`] from one list of (variant, wire name): the serde names (and so the
+/// OpenAPI enum) and [`EventType::as_str`] cannot drift apart.
+macro_rules! event_types {
+    ($($variant:ident = $name:literal,)*) => {
+        /// Every event type, as sent in the envelope's `type` and SSE's `event:`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+        pub enum EventType {
+            $(#[serde(rename = $name)] $variant,)*
+        }
+
+        impl EventType {
+            /// Every type, in catalog order.
+            pub const ALL: &'static [EventType] = &[$(EventType::$variant,)*];
+
+            /// The wire name, e.g. `incident.created`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(EventType::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+event_types! {
+    ServiceCreated = "service.created",
+    ServiceUpdated = "service.updated",
+    ServiceDeleted = "service.deleted",
+    ServiceStatusChanged = "service.status_changed",
+    IncidentCreated = "incident.created",
+    IncidentUpdated = "incident.updated",
+    IncidentResolved = "incident.resolved",
+    IncidentDeleted = "incident.deleted",
+    IncidentUpdateCreated = "incident_update.created",
+    MaintenanceCreated = "maintenance.created",
+    MaintenanceUpdated = "maintenance.updated",
+    MaintenanceStarted = "maintenance.started",
+    MaintenanceCompleted = "maintenance.completed",
+    MaintenanceDeleted = "maintenance.deleted",
+    PageStatusChanged = "page.status_changed",
+    Resync = "resync",
+}
 
 /// Appends an event of `kind` to the org's log in the caller's transaction. `public` is false
 /// when it concerns only private services: public streams never see it.
@@ -35,11 +58,11 @@ pub async fn emit(
     c: &mut AnyConnection,
     org_id: &Id,
     now: Timestamp,
-    kind: &str,
+    kind: EventType,
     public: bool,
     data: Value,
 ) -> Result<i64> {
-    Ok(db::events::append(c, org_id, kind, now, public, &data).await?)
+    Ok(db::events::append(c, org_id, kind.as_str(), now, public, &data).await?)
 }
 
 /// A service as a v2 component, marked with its visibility so public streams can drop it.
@@ -126,7 +149,7 @@ pub async fn emit_incident(
     c: &mut AnyConnection,
     org_id: &Id,
     now: Timestamp,
-    kind: &str,
+    kind: EventType,
     i: &Incident,
 ) -> Result<()> {
     let (data, public) = incident(c, org_id, i).await?;
@@ -139,7 +162,7 @@ pub async fn emit_maintenance(
     c: &mut AnyConnection,
     org_id: &Id,
     now: Timestamp,
-    kind: &str,
+    kind: EventType,
     m: &Maintenance,
 ) -> Result<()> {
     let (data, public) = maintenance(c, org_id, m).await?;
@@ -160,7 +183,7 @@ pub async fn emit_service(
     c: &mut AnyConnection,
     org_id: &Id,
     now: Timestamp,
-    kind: &str,
+    kind: EventType,
     s: &Service,
 ) -> Result<()> {
     let data = json!({ "component": component(s) });
@@ -206,5 +229,17 @@ mod tests {
         let v = public_view(&data);
         assert_eq!(v["incident"]["components"].as_array().unwrap().len(), 1);
         assert_eq!(v["incident"]["components"][0]["id"], "a");
+    }
+
+    #[test]
+    fn each_event_type_serializes_to_its_wire_name() {
+        assert_eq!(EventType::ALL.len(), 16);
+        for t in EventType::ALL {
+            assert_eq!(serde_json::to_value(t).unwrap(), t.as_str());
+        }
+        assert_eq!(
+            EventType::IncidentUpdateCreated.as_str(),
+            "incident_update.created"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! Incidents: open one, post updates that move it and its services, edit the timeline, resolve,
 //! reopen, backfill past incidents, publish a postmortem.
 
+use super::events::EventType;
 use super::services::change_status;
 use super::{events, OrgAccess};
 use crate::db::{self, incidents::Incident, incidents::Update, services::Service, AnyConnection};
@@ -263,7 +264,14 @@ pub async fn create(state: &AppState, access: &OrgAccess, input: NewIncident) ->
         )
         .await?;
     let created = db::incidents::get(&mut tx, access.org_id(), &incident.id).await?;
-    events::emit_incident(&mut tx, access.org_id(), now, "incident.created", &created).await?;
+    events::emit_incident(
+        &mut tx,
+        access.org_id(),
+        now,
+        EventType::IncidentCreated,
+        &created,
+    )
+    .await?;
     tx.commit().await?;
     Ok(created)
 }
@@ -382,15 +390,15 @@ pub async fn post_update(
         &mut tx,
         access.org_id(),
         now,
-        "incident_update.created",
+        EventType::IncidentUpdateCreated,
         public,
         update_data,
     )
     .await?;
     let kind = if was != IncidentStatus::Resolved && updated.status == IncidentStatus::Resolved {
-        "incident.resolved"
+        EventType::IncidentResolved
     } else {
-        "incident.updated"
+        EventType::IncidentUpdated
     };
     events::emit_incident(&mut tx, access.org_id(), now, kind, &updated).await?;
     tx.commit().await?;
@@ -449,7 +457,14 @@ pub async fn reopen(
         )
         .await?;
     let updated = db::incidents::get(&mut tx, access.org_id(), incident_id).await?;
-    events::emit_incident(&mut tx, access.org_id(), now, "incident.updated", &updated).await?;
+    events::emit_incident(
+        &mut tx,
+        access.org_id(),
+        now,
+        EventType::IncidentUpdated,
+        &updated,
+    )
+    .await?;
     tx.commit().await?;
     Ok(updated)
 }
@@ -503,7 +518,14 @@ pub async fn update(
         )
         .await?;
     let updated = db::incidents::get(&mut tx, access.org_id(), incident_id).await?;
-    events::emit_incident(&mut tx, access.org_id(), now, "incident.updated", &updated).await?;
+    events::emit_incident(
+        &mut tx,
+        access.org_id(),
+        now,
+        EventType::IncidentUpdated,
+        &updated,
+    )
+    .await?;
     tx.commit().await?;
     Ok(updated)
 }
@@ -554,7 +576,14 @@ pub async fn edit_update(
         )
         .await?;
     let updated = db::incidents::get(&mut tx, access.org_id(), incident_id).await?;
-    events::emit_incident(&mut tx, access.org_id(), now, "incident.updated", &updated).await?;
+    events::emit_incident(
+        &mut tx,
+        access.org_id(),
+        now,
+        EventType::IncidentUpdated,
+        &updated,
+    )
+    .await?;
     tx.commit().await?;
     Ok(updated)
 }
@@ -600,7 +629,14 @@ pub async fn delete_update(
         )
         .await?;
     let updated = db::incidents::get(&mut tx, access.org_id(), incident_id).await?;
-    events::emit_incident(&mut tx, access.org_id(), now, "incident.updated", &updated).await?;
+    events::emit_incident(
+        &mut tx,
+        access.org_id(),
+        now,
+        EventType::IncidentUpdated,
+        &updated,
+    )
+    .await?;
     tx.commit().await?;
     Ok(updated)
 }
@@ -656,7 +692,14 @@ pub async fn set_postmortem(
         )
         .await?;
     let updated = db::incidents::get(&mut tx, access.org_id(), incident_id).await?;
-    events::emit_incident(&mut tx, access.org_id(), now, "incident.updated", &updated).await?;
+    events::emit_incident(
+        &mut tx,
+        access.org_id(),
+        now,
+        EventType::IncidentUpdated,
+        &updated,
+    )
+    .await?;
     tx.commit().await?;
     Ok(updated)
 }
@@ -678,7 +721,14 @@ pub async fn delete(state: &AppState, access: &OrgAccess, incident_id: &Id) -> R
             json!({"name": incident.name}),
         )
         .await?;
-    events::emit_incident(&mut tx, access.org_id(), now, "incident.deleted", &incident).await?;
+    events::emit_incident(
+        &mut tx,
+        access.org_id(),
+        now,
+        EventType::IncidentDeleted,
+        &incident,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

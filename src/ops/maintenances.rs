@@ -1,6 +1,7 @@
 //! Scheduled maintenance: schedule a window, move it through its lifecycle by updates, and the
 //! automatic start and completion at the window's edges.
 
+use super::events::EventType;
 use super::services::change_status;
 use super::{events, Actor, OrgAccess};
 use crate::db::{self, maintenances::Maintenance, maintenances::Update, AnyConnection};
@@ -196,7 +197,7 @@ pub async fn create(
         &mut tx,
         access.org_id(),
         now,
-        "maintenance.created",
+        EventType::MaintenanceCreated,
         &created,
     )
     .await?;
@@ -269,7 +270,7 @@ pub async fn update(
         &mut tx,
         access.org_id(),
         now,
-        "maintenance.updated",
+        EventType::MaintenanceUpdated,
         &updated,
     )
     .await?;
@@ -309,7 +310,7 @@ pub async fn post_update(
         &mut tx,
         access.org_id(),
         now,
-        "maintenance.updated",
+        EventType::MaintenanceUpdated,
         &updated,
     )
     .await?;
@@ -345,7 +346,7 @@ pub async fn edit_update(
         &mut tx,
         access.org_id(),
         now,
-        "maintenance.updated",
+        EventType::MaintenanceUpdated,
         &updated,
     )
     .await?;
@@ -376,7 +377,14 @@ pub async fn delete(state: &AppState, access: &OrgAccess, id: &Id) -> Result<()>
             json!({"name": m.name}),
         )
         .await?;
-    events::emit_maintenance(&mut tx, access.org_id(), now, "maintenance.deleted", &m).await?;
+    events::emit_maintenance(
+        &mut tx,
+        access.org_id(),
+        now,
+        EventType::MaintenanceDeleted,
+        &m,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -414,11 +422,11 @@ async fn move_to(
     m.updated_at = now;
     db::maintenances::update(c, m).await?;
     let kind = if !was.is_active() && next.is_active() {
-        "maintenance.started"
+        EventType::MaintenanceStarted
     } else if next.is_final() {
-        "maintenance.completed"
+        EventType::MaintenanceCompleted
     } else {
-        "maintenance.updated"
+        EventType::MaintenanceUpdated
     };
     let org_id = m.org_id.clone();
     events::emit_maintenance(c, &org_id, now, kind, m).await

@@ -1,5 +1,6 @@
 //! Services and groups: create, edit, reorder, delete, and every status change with its history.
 
+use super::events::EventType;
 use super::{events, OrgAccess};
 use crate::db::{self, history::Change, services::Group, services::Service, AnyConnection};
 use crate::domain::text::name;
@@ -46,7 +47,15 @@ pub async fn change_status(
         "cause": cause,
     });
     let public = super::events::is_public(service);
-    super::events::emit(c, org_id, now, "service.status_changed", public, data).await?;
+    super::events::emit(
+        c,
+        org_id,
+        now,
+        EventType::ServiceStatusChanged,
+        public,
+        data,
+    )
+    .await?;
     Ok(true)
 }
 
@@ -208,7 +217,14 @@ pub async fn create(state: &AppState, access: &OrgAccess, input: ServiceInput) -
             json!({"name": created.name, "status": created.status}),
         )
         .await?;
-    events::emit_service(&mut tx, access.org_id(), now, "service.created", &created).await?;
+    events::emit_service(
+        &mut tx,
+        access.org_id(),
+        now,
+        EventType::ServiceCreated,
+        &created,
+    )
+    .await?;
     tx.commit().await?;
     Ok(created)
 }
@@ -291,7 +307,7 @@ pub async fn update(
             &mut tx,
             access.org_id(),
             now,
-            "service.updated",
+            EventType::ServiceUpdated,
             public,
             data,
         )
@@ -357,7 +373,7 @@ pub async fn delete(state: &AppState, access: &OrgAccess, service_id: &Id) -> Re
             json!({"name": s.name}),
         )
         .await?;
-    events::emit_service(&mut tx, access.org_id(), now, "service.deleted", &s).await?;
+    events::emit_service(&mut tx, access.org_id(), now, EventType::ServiceDeleted, &s).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -630,7 +630,15 @@ async fn page_status_changed(
         "old_status": {"indicator": before.indicator.as_str(), "description": before.description},
     });
     let mut tx = state.db.begin().await?;
-    crate::db::events::append(&mut tx, org_id, "page.status_changed", now, true, &data).await?;
+    crate::db::events::append(
+        &mut tx,
+        org_id,
+        crate::ops::events::EventType::PageStatusChanged.as_str(),
+        now,
+        true,
+        &data,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -7,6 +7,7 @@ use super::error::{code_for, json_error};
 use crate::db::{self, events::Event as Stored};
 use crate::domain::{Id, Permission, Timestamp};
 use crate::events::{Notice, StreamSlot};
+use crate::ops::events::EventType;
 use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -186,7 +187,7 @@ impl Feed {
     fn resync(&mut self) {
         let e = Stored {
             id: self.cursor,
-            kind: "resync".into(),
+            kind: EventType::Resync.as_str().into(),
             at: self.state.now(),
             public: true,
             data: serde_json::json!({}),
@@ -266,8 +267,8 @@ fn heartbeat(state: &AppState) -> tokio::time::Interval {
 
 fn sse(feed: Feed) -> Response {
     // Frames are written as prebuilt bytes (shared by every stream for live events); a comment
-    // line every `live_heartbeat` (15 s) keeps proxies from closing the connection. One interval per stream, not a
-    // timeout armed per event: with thousands of streams, each timer armed is felt.
+    // line every `live_heartbeat` (15 s) keeps proxies from closing the connection. One interval
+    // per stream, not a timeout armed per event: with thousands of streams, each timer counts.
     let beat = heartbeat(&feed.state);
     let stream = futures_util::stream::unfold((feed, beat), |(mut f, mut beat)| async move {
         let frame = tokio::select! {
@@ -301,8 +302,8 @@ fn small_buffers(upgrade: WebSocketUpgrade) -> WebSocketUpgrade {
 }
 
 async fn ws(mut socket: WebSocket, mut feed: Feed) {
-    // A ping every `live_heartbeat` (15 s), as SSE's heartbeat: proxies keep the connection, and a peer that has
-    // gone away is noticed when the write fails.
+    // A ping every `live_heartbeat` (15 s), as SSE's heartbeat: proxies keep the connection,
+    // and a peer that has gone away is noticed when the write fails.
     let mut beat = heartbeat(&feed.state);
     loop {
         tokio::select! {
@@ -496,41 +497,4 @@ pub struct EventEnvelope {
     /// `scheduled_maintenance` or `status`.
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
-}
-
-/// Every event type.
-#[derive(serde::Serialize, utoipa::ToSchema)]
-pub enum EventType {
-    #[serde(rename = "service.created")]
-    ServiceCreated,
-    #[serde(rename = "service.updated")]
-    ServiceUpdated,
-    #[serde(rename = "service.deleted")]
-    ServiceDeleted,
-    #[serde(rename = "service.status_changed")]
-    ServiceStatusChanged,
-    #[serde(rename = "incident.created")]
-    IncidentCreated,
-    #[serde(rename = "incident.updated")]
-    IncidentUpdated,
-    #[serde(rename = "incident.resolved")]
-    IncidentResolved,
-    #[serde(rename = "incident.deleted")]
-    IncidentDeleted,
-    #[serde(rename = "incident_update.created")]
-    IncidentUpdateCreated,
-    #[serde(rename = "maintenance.created")]
-    MaintenanceCreated,
-    #[serde(rename = "maintenance.updated")]
-    MaintenanceUpdated,
-    #[serde(rename = "maintenance.started")]
-    MaintenanceStarted,
-    #[serde(rename = "maintenance.completed")]
-    MaintenanceCompleted,
-    #[serde(rename = "maintenance.deleted")]
-    MaintenanceDeleted,
-    #[serde(rename = "page.status_changed")]
-    PageStatusChanged,
-    #[serde(rename = "resync")]
-    Resync,
 }

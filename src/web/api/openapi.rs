@@ -29,7 +29,7 @@ use utoipa::OpenApi;
         maintenances::list_updates, maintenances::create_update, maintenances::edit_update,
         live::api_sse, live::api_ws,
     ),
-    components(schemas(ErrorBody, live::EventEnvelope, live::EventType)),
+    components(schemas(ErrorBody, live::EventEnvelope, crate::ops::events::EventType)),
     security(("bearer" = [])),
 )]
 struct ApiDoc;
