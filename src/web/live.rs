@@ -342,7 +342,7 @@ fn last_event_id(headers: &HeaderMap) -> Option<i64> {
 /// `?since=<id>` of a WebSocket.
 #[derive(serde::Deserialize)]
 pub struct Since {
-    since: Option<i64>,
+    pub since: Option<i64>,
 }
 
 /// The org behind a public page, if the caller may see it (same rule as the page: a private
@@ -408,11 +408,24 @@ pub async fn public_ws(
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let org_id = match public_org(&state, &slug, &headers).await {
+    public_ws_for(&state, &slug, peer, &headers, q.since, upgrade).await
+}
+
+/// The public page's events for `slug` over a WebSocket, wherever the page is served (Beacon
+/// host or custom domain).
+pub async fn public_ws_for(
+    state: &AppState,
+    slug: &str,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    since: Option<i64>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let org_id = match public_org(state, slug, headers).await {
         Ok(id) => id,
         Err(r) => return r,
     };
-    match feed_for(&state, peer, &headers, (&org_id, &slug), true, q.since).await {
+    match feed_for(state, peer, headers, (&org_id, slug), true, since).await {
         Ok(feed) => small_buffers(upgrade).on_upgrade(move |socket| ws(socket, feed)),
         Err(r) => r,
     }

@@ -5,7 +5,7 @@
 use crate::public::snapshot::{OrgPages, PRIVATE_CACHE};
 use crate::state::AppState;
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{self, header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -188,14 +188,38 @@ pub async fn custom_domains(
         {
             return StatusCode::METHOD_NOT_ALLOWED.into_response();
         }
-        if request.uri().path() == "/events" {
-            // The page's own stream, so its script connects to the origin it was served from.
+        // The page's own streams, so its script connects to the origin it was served from.
+        let stream = request.uri().path().trim_end_matches('/');
+        if stream == "/events" || stream == "/ws" {
             let peer = request
                 .extensions()
                 .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
                 .map(|c| c.0)
                 .unwrap_or_else(|| std::net::SocketAddr::from(([0, 0, 0, 0], 0)));
-            return super::live::public_sse_for(&state, &pages.slug, peer, request.headers()).await;
+            if stream == "/events" {
+                return super::live::public_sse_for(&state, &pages.slug, peer, request.headers())
+                    .await;
+            }
+            let (mut parts, _) = request.into_parts();
+            let since = axum::extract::Query::<super::live::Since>::try_from_uri(&parts.uri)
+                .map(|q| q.0.since);
+            let upgrade =
+                axum::extract::ws::WebSocketUpgrade::from_request_parts(&mut parts, &state).await;
+            return match (since, upgrade) {
+                (Ok(since), Ok(upgrade)) => {
+                    super::live::public_ws_for(
+                        &state,
+                        &pages.slug,
+                        peer,
+                        &parts.headers,
+                        since,
+                        upgrade,
+                    )
+                    .await
+                }
+                (Err(e), _) => e.into_response(),
+                (_, Err(e)) => e.into_response(),
+            };
         }
         let key = key(request.uri().path(), request.uri().query());
         let response = answer(&state, pages, &key, request.headers(), true).await;

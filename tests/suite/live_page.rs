@@ -3,8 +3,14 @@
 
 use crate::common::{spawn_app, TestApp};
 use crate::public_page::seed;
+use futures_util::StreamExt;
 use reqwest::StatusCode;
 use serde_json::json;
+use std::time::Duration;
+use tokio::time::timeout;
+use tokio_tungstenite::tungstenite::{client::IntoClientRequest, Message};
+
+const WAIT: Duration = Duration::from_secs(10);
 
 const PARTIALS: [&str; 5] = ["banner", "incidents", "maintenances", "services", "past"];
 
@@ -142,6 +148,42 @@ async fn a_custom_domain_has_its_own_partials_and_its_own_stream() {
     let events = get(&app, "/events", host).await;
     assert_eq!(events.status(), StatusCode::OK);
     assert_eq!(events.headers()["content-type"], "text/event-stream");
+    // Its WebSocket too, carrying the page's events.
+    let mut req = format!("ws://{}/ws", app.addr)
+        .into_client_request()
+        .unwrap();
+    req.headers_mut()
+        .insert("host", "status.acme.test".parse().unwrap());
+    let (mut socket, _) = timeout(WAIT, tokio_tungstenite::connect_async(req))
+        .await
+        .unwrap()
+        .expect("a WebSocket on the custom domain");
+    let (status, body) = app
+        .api(
+            "PATCH",
+            &format!("/api/v1/orgs/acme/services/{}", s.web),
+            Some(&s.token),
+            Some(json!({"status": "major_outage"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let event = loop {
+        let msg = timeout(WAIT, socket.next())
+            .await
+            .expect("an event within 10 s")
+            .unwrap()
+            .unwrap();
+        if let Message::Text(t) = msg {
+            break serde_json::from_str::<serde_json::Value>(&t).unwrap();
+        }
+    };
+    assert_eq!(event["type"], "service.status_changed");
+    assert_eq!(event["org"], "acme");
+    // A plain GET there is no upgrade.
+    assert_eq!(
+        get(&app, "/ws", host).await.status(),
+        StatusCode::BAD_REQUEST
+    );
     // The Beacon host's page knows its prefix too.
     assert!(text(&app, "/status/acme")
         .await
