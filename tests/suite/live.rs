@@ -380,6 +380,29 @@ async fn a_client_that_stops_reading_delays_no_one_and_one_stream_too_many_is_re
 }
 
 #[tokio::test]
+async fn a_stream_that_falls_too_far_behind_gets_a_resync() {
+    let app = spawn_app().await;
+    app.org("acme").await;
+    let t = app.token("acme", Role::Editor).await;
+    service(&app, &t, "acme", json!({"name": "API"})).await;
+    let org_id = app.state.snapshots.by_slug("acme").unwrap().org_id.clone();
+    let mut sse = Sse::open(&app, "/status/acme/events", None, None).await;
+    // More notices than the channel keeps, published without yielding (this test's runtime has
+    // one thread): the stream cannot read any of them before the oldest are overwritten.
+    for n in 0..beacon::events::CAPACITY as i64 + 10 {
+        app.state.live.publish(&org_id, 2 + n);
+    }
+    let frame = sse.next().await;
+    assert_eq!(frame.event, "resync", "{frame:?}");
+    assert_eq!(frame.data["type"], "resync");
+    assert_eq!(frame.id, 1, "a resync carries where the log stands");
+    // And the stream goes on: the next real change arrives after it.
+    service(&app, &t, "acme", json!({"name": "Web"})).await;
+    let next = sse.next().await;
+    assert_eq!((next.id, next.event.as_str()), (2, "service.created"));
+}
+
+#[tokio::test]
 async fn shutdown_ends_open_streams_so_the_server_stops_promptly() {
     let db = TestDb::new().await;
     use beacon::clock::Clock as _;
