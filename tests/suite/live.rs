@@ -403,6 +403,46 @@ async fn a_stream_that_falls_too_far_behind_gets_a_resync() {
 }
 
 #[tokio::test]
+async fn the_per_address_cap_believes_x_forwarded_for_only_from_trusted_proxies() {
+    let open = |app: &TestApp, forwarded_for: &'static str| {
+        let req = app
+            .http
+            .get(app.url("/status/acme/events"))
+            .header("x-forwarded-for", forwarded_for);
+        async move { timeout(WAIT, req.send()).await.unwrap().unwrap() }
+    };
+    // Behind a trusted proxy (this test's loopback address), each forwarded client has its own cap.
+    let app = crate::common::spawn_app_configured(|c| {
+        c.max_streams_per_ip = 1;
+        c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    app.org("acme").await;
+    let a = open(&app, "10.0.0.1").await;
+    assert_eq!(a.status(), StatusCode::OK);
+    let a_again = open(&app, "192.0.2.9, 10.0.0.1").await;
+    assert_eq!(
+        a_again.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the nearest untrusted address counts"
+    );
+    let b = open(&app, "10.0.0.2").await;
+    assert_eq!(
+        b.status(),
+        StatusCode::OK,
+        "another client behind the proxy"
+    );
+    // Without trusted proxies the header is the client's own claim: the peer address counts.
+    let app = crate::common::spawn_app_configured(|c| c.max_streams_per_ip = 1).await;
+    app.org("acme").await;
+    let first = open(&app, "10.0.0.1").await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let spoofed = open(&app, "10.0.0.2").await;
+    assert_eq!(spoofed.status(), StatusCode::TOO_MANY_REQUESTS);
+    drop((a, b, first));
+}
+
+#[tokio::test]
 async fn shutdown_ends_open_streams_so_the_server_stops_promptly() {
     let db = TestDb::new().await;
     use beacon::clock::Clock as _;
