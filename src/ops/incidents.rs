@@ -456,6 +456,17 @@ pub async fn reopen(
             json!({"update_id": update.id}),
         )
         .await?;
+    commit_updated(tx, access, now, incident_id).await
+}
+
+/// Ends a change to an incident: reads it back, records `incident.updated` in the same
+/// transaction, commits, and returns the incident as it now is.
+async fn commit_updated(
+    mut tx: db::Tx,
+    access: &OrgAccess,
+    now: Timestamp,
+    incident_id: &Id,
+) -> Result<Incident> {
     let updated = db::incidents::get(&mut tx, access.org_id(), incident_id).await?;
     events::emit_incident(
         &mut tx,
@@ -517,17 +528,7 @@ pub async fn update(
             details,
         )
         .await?;
-    let updated = db::incidents::get(&mut tx, access.org_id(), incident_id).await?;
-    events::emit_incident(
-        &mut tx,
-        access.org_id(),
-        now,
-        EventType::IncidentUpdated,
-        &updated,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(updated)
+    commit_updated(tx, access, now, incident_id).await
 }
 
 /// Edits an update's message or display time (marked edited; statuses stay as they are).
@@ -575,17 +576,7 @@ pub async fn edit_update(
             json!({"update_id": update_id}),
         )
         .await?;
-    let updated = db::incidents::get(&mut tx, access.org_id(), incident_id).await?;
-    events::emit_incident(
-        &mut tx,
-        access.org_id(),
-        now,
-        EventType::IncidentUpdated,
-        &updated,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(updated)
+    commit_updated(tx, access, now, incident_id).await
 }
 
 /// Deletes an update other than the first (current statuses stay as they are).
@@ -628,17 +619,7 @@ pub async fn delete_update(
             json!({"update_id": update_id}),
         )
         .await?;
-    let updated = db::incidents::get(&mut tx, access.org_id(), incident_id).await?;
-    events::emit_incident(
-        &mut tx,
-        access.org_id(),
-        now,
-        EventType::IncidentUpdated,
-        &updated,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(updated)
+    commit_updated(tx, access, now, incident_id).await
 }
 
 /// Writes the postmortem; publishing it on a resolved incident moves it to `postmortem`.
@@ -691,17 +672,7 @@ pub async fn set_postmortem(
             json!({"published": publish}),
         )
         .await?;
-    let updated = db::incidents::get(&mut tx, access.org_id(), incident_id).await?;
-    events::emit_incident(
-        &mut tx,
-        access.org_id(),
-        now,
-        EventType::IncidentUpdated,
-        &updated,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(updated)
+    commit_updated(tx, access, now, incident_id).await
 }
 
 /// Deletes an incident and its timeline; the status history it caused stays.
