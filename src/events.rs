@@ -36,7 +36,6 @@ pub struct Batch {
 #[derive(Debug)]
 pub struct Rendered {
     pub id: i64,
-    pub kind: Arc<str>,
     pub full: Arc<str>,
     pub full_sse: axum::body::Bytes,
     /// `None` for an event public streams must not see.
@@ -97,7 +96,6 @@ pub fn render(slug: &str, after: i64, events: &[crate::db::events::Event]) -> Ba
                 });
                 Rendered {
                     id: e.id,
-                    kind: e.kind.as_str().into(),
                     full_sse: sse_frame(e.id, &e.kind, &full),
                     full: full.into(),
                     public,
@@ -184,14 +182,6 @@ impl Hub {
     /// Ends every stream (at shutdown), so serving can finish.
     pub fn close(&self) {
         self.closing.send_replace(true);
-    }
-
-    /// Completes once [`Hub::close`] has been called.
-    pub fn closed(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
-        let mut rx = self.closing();
-        async move {
-            let _ = rx.wait_for(|c| *c).await;
-        }
     }
 
     /// The shutdown switch, for a stream to watch for as long as it is open.

@@ -21,23 +21,11 @@ use tokio::sync::broadcast::{self, error::RecvError};
 /// Events read from the store per query.
 const BATCH: i64 = 500;
 
-/// One message for a client: the envelope, with its id and type for SSE. The envelope is shared
-/// by every stream it goes to (rendered once per event, not once per client).
+/// One message for a client: the envelope (WebSocket) and its Server-Sent Events frame. Live
+/// events' are shared by every stream they go to (rendered once per event, not once per client).
 pub struct Outgoing {
-    pub id: i64,
-    pub kind: std::sync::Arc<str>,
     pub json: std::sync::Arc<str>,
-    /// The SSE frame, when it was rendered once for every stream.
-    pub sse: Option<axum::body::Bytes>,
-}
-
-impl Outgoing {
-    fn sse_frame(self) -> axum::body::Bytes {
-        match self.sse {
-            Some(frame) => frame,
-            None => crate::events::sse_frame(self.id, &self.kind, &self.json),
-        }
-    }
+    pub sse: axum::body::Bytes,
 }
 
 /// One client's view of one org's log.
@@ -126,12 +114,7 @@ impl Feed {
                                 Some((e.full.clone(), e.full_sse.clone()))
                             };
                             if let Some((json, frame)) = shared {
-                                self.pending.push_back(Outgoing {
-                                    id: e.id,
-                                    kind: e.kind.clone(),
-                                    json,
-                                    sse: Some(frame),
-                                });
+                                self.pending.push_back(Outgoing { json, sse: frame });
                             }
                         }
                         self.wanted = self.wanted.max(self.cursor);
@@ -175,11 +158,10 @@ impl Feed {
     }
 
     fn envelope(&self, e: &Stored) -> Outgoing {
+        let json = crate::events::envelope(&self.slug, e, self.public_only);
         Outgoing {
-            id: e.id,
-            kind: e.kind.as_str().into(),
-            json: crate::events::envelope(&self.slug, e, self.public_only).into(),
-            sse: None,
+            sse: crate::events::sse_frame(e.id, &e.kind, &json),
+            json: json.into(),
         }
     }
 
@@ -273,7 +255,7 @@ fn sse(feed: Feed) -> Response {
     let stream = futures_util::stream::unfold((feed, beat), |(mut f, mut beat)| async move {
         let frame = tokio::select! {
             next = f.next() => match next {
-                Some(o) => o.sse_frame(),
+                Some(o) => o.sse,
                 None => return None,
             },
             _ = beat.tick() => axum::body::Bytes::from_static(b":\n\n"),
