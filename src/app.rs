@@ -106,12 +106,12 @@ impl App {
         let _workers = AbortOnDrop(crate::worker::spawn_all(&self.state, self.events));
         let router = crate::web::router(self.state.clone());
         // Live streams never finish on their own: end them when shutdown starts.
-        let live = self.state.clone();
+        let state = self.state.clone();
         let shutdown = async move {
             shutdown.await;
-            live.live.close();
+            state.live.close();
         };
-        serve(self.listener, self.state.clone(), router, shutdown).await;
+        serve(self.listener, self.state, router, shutdown).await;
         Ok(())
     }
 }

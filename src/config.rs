@@ -48,7 +48,7 @@ pub struct Config {
     #[arg(long, env = "BEACON_TRUSTED_PROXIES", global = true, value_delimiter = ',', value_parser = parse_proxy)]
     pub trusted_proxies: Vec<IpAddr>,
 
-    /// How often a quiet live stream gets a keep-alive (an SSE comment, a WebSocket ping). Not a
+    /// How often every live stream gets a keep-alive (an SSE comment, a WebSocket ping). Not a
     /// flag: 15 s suits proxies; tests shorten it.
     #[arg(skip = Duration::from_secs(15))]
     pub live_heartbeat: Duration,

@@ -25,9 +25,19 @@ fn key<'a>(rest: &'a str, query: Option<&str>) -> Cow<'a, str> {
     Cow::Borrowed(rest)
 }
 
-/// Paths under a page that are streams, not documents: the router answers them.
-fn is_stream(rest: &str) -> bool {
-    matches!(rest.trim_end_matches('/'), "events" | "ws")
+/// The live streams under a page (answered by the router, not from the snapshot).
+enum Stream {
+    Events,
+    Ws,
+}
+
+/// Which stream a path under a page is, if it is one.
+fn stream(rest: &str) -> Option<Stream> {
+    match rest.trim_matches('/') {
+        "events" => Some(Stream::Events),
+        "ws" => Some(Stream::Ws),
+        _ => None,
+    }
 }
 
 /// The hot path, run before any routing or middleware: a `GET` for a document of a page that is
@@ -48,7 +58,7 @@ pub fn fast<B>(state: &AppState, request: &Request<B>) -> Option<http::Response<
             (state.snapshots.by_slug(slug)?, rest, false)
         }
     };
-    if pages.private || is_stream(rest.trim_start_matches('/')) {
+    if pages.private || stream(rest).is_some() {
         return None;
     }
     let response = document(
@@ -189,36 +199,39 @@ pub async fn custom_domains(
             return StatusCode::METHOD_NOT_ALLOWED.into_response();
         }
         // The page's own streams, so its script connects to the origin it was served from.
-        let stream = request.uri().path().trim_end_matches('/');
-        if stream == "/events" || stream == "/ws" {
+        if let Some(stream) = stream(request.uri().path()) {
             let peer = request
                 .extensions()
                 .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
                 .map(|c| c.0)
                 .unwrap_or_else(|| std::net::SocketAddr::from(([0, 0, 0, 0], 0)));
-            if stream == "/events" {
-                return super::live::public_sse_for(&state, &pages.slug, peer, request.headers())
-                    .await;
-            }
             let (mut parts, _) = request.into_parts();
-            let since = axum::extract::Query::<super::live::Since>::try_from_uri(&parts.uri)
-                .map(|q| q.0.since);
-            let upgrade =
-                axum::extract::ws::WebSocketUpgrade::from_request_parts(&mut parts, &state).await;
-            return match (since, upgrade) {
-                (Ok(since), Ok(upgrade)) => {
-                    super::live::public_ws_for(
-                        &state,
-                        &pages.slug,
-                        peer,
-                        &parts.headers,
-                        since,
-                        upgrade,
-                    )
-                    .await
+            return match stream {
+                Stream::Events => {
+                    super::live::public_sse_for(&state, &pages.slug, peer, &parts.headers).await
                 }
-                (Err(e), _) => e.into_response(),
-                (_, Err(e)) => e.into_response(),
+                Stream::Ws => {
+                    let since =
+                        axum::extract::Query::<super::live::Since>::try_from_uri(&parts.uri);
+                    let upgrade =
+                        axum::extract::ws::WebSocketUpgrade::from_request_parts(&mut parts, &state)
+                            .await;
+                    match (since, upgrade) {
+                        (Ok(since), Ok(upgrade)) => {
+                            super::live::public_ws_for(
+                                &state,
+                                &pages.slug,
+                                peer,
+                                &parts.headers,
+                                since.0.since,
+                                upgrade,
+                            )
+                            .await
+                        }
+                        (Err(e), _) => e.into_response(),
+                        (_, Err(e)) => e.into_response(),
+                    }
+                }
             };
         }
         let key = key(request.uri().path(), request.uri().query());
