@@ -2,7 +2,7 @@
 //! same partial templates as the page, cached by ETag, changed by every write, public only.
 
 use crate::common::{spawn_app, TestApp};
-use crate::public_page::seed;
+use crate::public_page::{seed, Seeded};
 use futures_util::StreamExt;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -20,6 +20,19 @@ async fn get(app: &TestApp, path: &str, host: Option<&str>) -> reqwest::Response
         req = req.header("host", h);
     }
     req.send().await.unwrap()
+}
+
+/// PATCHes `path` under org `acme`'s API as its owner; the test fails unless it succeeds.
+async fn patch(app: &TestApp, s: &Seeded, path: &str, body: serde_json::Value) {
+    let (status, body) = app
+        .api(
+            "PATCH",
+            &format!("/api/v1/orgs/acme/{path}"),
+            Some(&s.token),
+            Some(body),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{path}: {body}");
 }
 
 async fn text(app: &TestApp, path: &str) -> String {
@@ -81,11 +94,11 @@ async fn a_write_changes_the_partials_and_the_tab_title_says_what_is_wrong() {
         Some(json!({"status": "resolved", "message": "Fixed."})),
     )
     .await;
-    app.api(
-        "PATCH",
-        &format!("/api/v1/orgs/acme/services/{}", s.api),
-        Some(&s.token),
-        Some(json!({"status": "operational"})),
+    patch(
+        &app,
+        &s,
+        &format!("services/{}", s.api),
+        json!({"status": "operational"}),
     )
     .await;
     let banner = get(&app, "/status/acme/partials/banner", None).await;
@@ -104,15 +117,13 @@ async fn a_write_changes_the_partials_and_the_tab_title_says_what_is_wrong() {
     // A service goes down.
     let services = text(&app, "/status/acme/partials/services").await;
     assert!(!services.contains("s-major_outage"));
-    let (status, body) = app
-        .api(
-            "PATCH",
-            &format!("/api/v1/orgs/acme/services/{}", s.web),
-            Some(&s.token),
-            Some(json!({"status": "major_outage"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    patch(
+        &app,
+        &s,
+        &format!("services/{}", s.web),
+        json!({"status": "major_outage"}),
+    )
+    .await;
     assert!(text(&app, "/status/acme/partials/services")
         .await
         .contains("status s-major_outage\">Major outage"));
@@ -125,15 +136,13 @@ async fn a_write_changes_the_partials_and_the_tab_title_says_what_is_wrong() {
 async fn a_custom_domain_has_its_own_partials_and_its_own_stream() {
     let app = spawn_app().await;
     let s = seed(&app).await;
-    let (status, body) = app
-        .api(
-            "PATCH",
-            "/api/v1/orgs/acme/page",
-            Some(&s.token),
-            Some(json!({"custom_domain": "status.acme.test"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    patch(
+        &app,
+        &s,
+        "page",
+        json!({"custom_domain": "status.acme.test"}),
+    )
+    .await;
     let host = Some("status.acme.test");
     let page = get(&app, "/", host).await.text().await.unwrap();
     assert!(
@@ -158,15 +167,13 @@ async fn a_custom_domain_has_its_own_partials_and_its_own_stream() {
         .await
         .unwrap()
         .expect("a WebSocket on the custom domain");
-    let (status, body) = app
-        .api(
-            "PATCH",
-            &format!("/api/v1/orgs/acme/services/{}", s.web),
-            Some(&s.token),
-            Some(json!({"status": "major_outage"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
+    patch(
+        &app,
+        &s,
+        &format!("services/{}", s.web),
+        json!({"status": "major_outage"}),
+    )
+    .await;
     let event = loop {
         let msg = timeout(WAIT, socket.next())
             .await
@@ -194,13 +201,7 @@ async fn a_custom_domain_has_its_own_partials_and_its_own_stream() {
 async fn a_private_pages_partials_are_for_members_only() {
     let app = spawn_app().await;
     let s = seed(&app).await;
-    app.api(
-        "PATCH",
-        "/api/v1/orgs/acme/page",
-        Some(&s.token),
-        Some(json!({"private": true})),
-    )
-    .await;
+    patch(&app, &s, "page", json!({"private": true})).await;
     let res = get(&app, "/status/acme/partials/banner", None).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(res.headers()["cache-control"], "private, no-store");
