@@ -8,6 +8,7 @@
 use crate::domain::Id;
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{broadcast, watch};
 
@@ -105,14 +106,21 @@ pub fn render(slug: &str, after: i64, events: &[crate::db::events::Event]) -> Ba
     }
 }
 
+/// Per org: the last event id announced to this process's streams (where the next batch starts),
+/// behind a lock held for the whole of an announcement, so batches go out in order and each
+/// begins where the one before ended.
+pub type Announced = Arc<tokio::sync::Mutex<Option<i64>>>;
+
 /// The process's fan-out point, open-stream counts and shutdown switch.
 pub struct Hub {
     /// Shared, not cloned, by every receiver: a notice reaches thousands of streams at once.
     notices: broadcast::Sender<Arc<Notice>>,
-    /// The last event id announced per org in this process (where the next batch starts).
-    announced: Mutex<HashMap<Id, i64>>,
+    announced: Mutex<HashMap<Id, Announced>>,
     per_ip: Arc<Mutex<HashMap<IpAddr, usize>>>,
     closing: watch::Sender<bool>,
+    /// How often a stream read events from the store itself instead of taking a batch rendered
+    /// for all (resuming, lagging, another instance's notice when the store was unreadable).
+    store_reads: AtomicU64,
 }
 
 impl Default for Hub {
@@ -122,6 +130,7 @@ impl Default for Hub {
             announced: Mutex::default(),
             per_ip: Arc::default(),
             closing: watch::channel(false).0,
+            store_reads: AtomicU64::new(0),
         }
     }
 }
@@ -136,14 +145,10 @@ impl Hub {
         }));
     }
 
-    /// Publishes a batch read and rendered once; streams that are exactly at `batch.after` send
-    /// it as is, the others read the store.
+    /// Publishes a batch read and rendered once; streams that stand inside it send its events
+    /// after their cursor as they are, the others read the store.
     pub fn publish_batch(&self, org_id: &Id, batch: Batch) {
         let last_id = batch.events.last().map_or(batch.after, |e| e.id);
-        self.announced
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(org_id.clone(), last_id);
         let _ = self.notices.send(Arc::new(Notice {
             org_id: org_id.clone(),
             last_id,
@@ -151,13 +156,22 @@ impl Hub {
         }));
     }
 
-    /// Where the next batch of the org starts: the last id announced here, if any.
-    pub fn announced(&self, org_id: &Id) -> Option<i64> {
+    /// The org's announcement lock and the last id announced here (see [`Announced`]).
+    pub fn announced(&self, org_id: &Id) -> Announced {
         self.announced
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .get(org_id)
-            .copied()
+            .entry(org_id.clone())
+            .or_default()
+            .clone()
+    }
+
+    /// A stream opened where the org's log stood at `latest`: before anything was announced in
+    /// this process, that is where the first batch starts (so a stream that opened then gets it
+    /// as is instead of reading the store).
+    pub async fn opened_at(&self, org_id: &Id, latest: i64) {
+        let announced = self.announced(org_id);
+        announced.lock().await.get_or_insert(latest);
     }
 
     /// A receiver of every notice from now on.
@@ -177,6 +191,25 @@ impl Hub {
             ip,
             per_ip: self.per_ip.clone(),
         })
+    }
+
+    /// Open streams, all addresses together.
+    pub fn open_streams(&self) -> usize {
+        self.per_ip
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .sum()
+    }
+
+    /// Counts one stream reading events from the store for itself.
+    pub fn count_store_read(&self) {
+        self.store_reads.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How many times streams read events from the store for themselves.
+    pub fn store_reads(&self) -> u64 {
+        self.store_reads.load(Ordering::Relaxed)
     }
 
     /// Ends every stream (at shutdown), so serving can finish.

@@ -62,18 +62,51 @@ impl AppState {
     /// Tells this instance's open streams that the org has new events (call after a commit and
     /// the snapshot rebuild), then the other instances sharing the database (PostgreSQL only).
     pub async fn announce(&self, org_id: &crate::domain::Id) {
-        let mut c = match self.db.conn().await {
-            Ok(c) => c,
-            Err(e) => return tracing::warn!(error = %e, "live streams not told about new events"),
+        let Some(last) = self.tell_streams(org_id).await else {
+            return;
         };
-        let last = match crate::db::events::latest_id(&mut c, org_id).await {
-            Ok(last) => last,
-            Err(e) => return tracing::warn!(error = %e, "live streams not told about new events"),
+        let notice = crate::events::Notice {
+            org_id: org_id.clone(),
+            last_id: last,
+            batch: None,
         };
+        let payload = notice.to_wire(&self.instance_id);
+        let backend = self.db.backend();
+        if backend != crate::db::Backend::Postgres {
+            return; // One SQLite file has one instance: nobody else to tell.
+        }
+        let notified = match self.db.conn().await {
+            Ok(mut c) => crate::db::dialect::notify_instances(&mut c, backend, &payload)
+                .await
+                .map_err(crate::db::Error::from),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = notified {
+            // Other instances catch up when their listener reconnects or the next change comes.
+            tracing::warn!(error = %e, "other instances not told about new events");
+        }
+    }
+
+    /// Tells this instance's open streams of the org where its log now stands, with the events
+    /// since the last announcement read and rendered once for all of them (this instance's
+    /// writes, and other instances' as their notices arrive). Returns the last id, or `None`
+    /// when the store could not be read (streams then learn of the events with the next one).
+    pub async fn tell_streams(&self, org_id: &crate::domain::Id) -> Option<i64> {
+        let failed = |e: crate::db::Error| {
+            tracing::warn!(error = %e, "live streams not told about new events");
+        };
+        let announced = self.live.announced(org_id);
+        let mut announced = announced.lock().await;
+        let mut c = self.db.conn().await.map_err(failed).ok()?;
+        let last = crate::db::events::latest_id(&mut c, org_id)
+            .await
+            .map_err(failed)
+            .ok()?;
+        if *announced == Some(last) {
+            return Some(last);
+        }
         // Read and render the new events once here, rather than once per open stream.
-        let after = self
-            .live
-            .announced(org_id)
+        let after = announced
             .filter(|a| *a < last && last - *a <= 500)
             .unwrap_or(last - 1);
         let batch = match (
@@ -89,17 +122,8 @@ impl AppState {
             Some(b) => self.live.publish_batch(org_id, b),
             None => self.live.publish(org_id, last),
         }
-        let notice = crate::events::Notice {
-            org_id: org_id.clone(),
-            last_id: last,
-            batch: None,
-        };
-        let payload = notice.to_wire(&self.instance_id);
-        let backend = self.db.backend();
-        if let Err(e) = crate::db::dialect::notify_instances(&mut c, backend, &payload).await {
-            // Other instances catch up when their listener reconnects or the next change comes.
-            tracing::warn!(error = %e, "other instances not told about new events");
-        }
+        *announced = Some(last);
+        Some(last)
     }
 
     /// An absolute URL for a path on this server.

@@ -59,6 +59,7 @@ impl Feed {
         let notices = state.live.subscribe();
         let mut c = state.db.conn().await?;
         let latest = db::events::latest_id(&mut c, org_id).await?;
+        state.live.opened_at(org_id, latest).await;
         let mut feed = Feed {
             state: state.clone(),
             org_id: org_id.clone(),
@@ -104,9 +105,11 @@ impl Feed {
             };
             match notice {
                 Ok(n) if n.org_id == self.org_id => match &n.batch {
-                    // Exactly where this client stands: send the shared rendering.
-                    Some(b) if b.after == self.cursor && self.wanted == self.cursor => {
-                        for e in &b.events {
+                    // The batch starts at or before where this client stands: send the rest of
+                    // it, as rendered once for every stream.
+                    Some(b) if b.after <= self.cursor && self.wanted == self.cursor => {
+                        let from = self.cursor;
+                        for e in b.events.iter().filter(|e| e.id > from) {
                             self.cursor = e.id;
                             let shared = if self.public_only {
                                 e.public.clone()
@@ -136,6 +139,7 @@ impl Feed {
 
     /// Reads the events after the cursor from the store, queueing those this client may see.
     async fn fill(&mut self) -> db::Result<()> {
+        self.state.live.count_store_read();
         let mut c = self.state.db.conn().await?;
         let events = db::events::since(
             &mut c,

@@ -64,7 +64,7 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition of everything recorded, plus pool gauges.
-    pub fn render(&self, pool_size: u32, pool_idle: usize) -> String {
+    pub fn render(&self, pool_size: u32, pool_idle: usize, live: &crate::events::Hub) -> String {
         let mut out = String::new();
         out.push_str("# HELP beacon_http_requests_total HTTP requests by method, route and status.\n# TYPE beacon_http_requests_total counter\n");
         for ((method, route, status), n) in self
@@ -112,6 +112,10 @@ impl Metrics {
         let _ = writeln!(out, "beacon_db_pool_connections {pool_size}");
         out.push_str("# HELP beacon_db_pool_idle_connections Idle database connections.\n# TYPE beacon_db_pool_idle_connections gauge\n");
         let _ = writeln!(out, "beacon_db_pool_idle_connections {pool_idle}");
+        out.push_str("# HELP beacon_live_streams Open live streams (SSE and WebSocket).\n# TYPE beacon_live_streams gauge\n");
+        let _ = writeln!(out, "beacon_live_streams {}", live.open_streams());
+        out.push_str("# HELP beacon_live_store_reads_total Times a live stream read events from the database itself instead of sharing one rendering (resume, lag, another instance's change).\n# TYPE beacon_live_store_reads_total counter\n");
+        let _ = writeln!(out, "beacon_live_store_reads_total {}", live.store_reads());
         out
     }
 }
@@ -142,7 +146,9 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
 /// `GET /metrics`.
 pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
     let pool = state.db.pool();
-    let body = state.metrics.render(pool.size(), pool.num_idle());
+    let body = state
+        .metrics
+        .render(pool.size(), pool.num_idle(), &state.live);
     (
         [(
             axum::http::header::CONTENT_TYPE,
@@ -161,12 +167,13 @@ mod tests {
         let m = Metrics::default();
         m.record("GET", "/healthz", 200, 0.002);
         m.record("GET", "/healthz", 200, 0.2);
-        let text = m.render(3, 1);
+        let text = m.render(3, 1, &crate::events::Hub::default());
         assert!(text.contains(
             "beacon_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 2"
         ));
         assert!(text.contains("le=\"0.0025\"} 1"));
         assert!(text.contains("le=\"0.25\"} 2"));
         assert!(text.contains("beacon_db_pool_connections 3"));
+        assert!(text.contains("beacon_live_streams 0\n"));
     }
 }

@@ -65,7 +65,11 @@ async fn apply(state: &AppState, org_id: &Id, last_id: i64) {
     if let Err(e) = crate::public::snapshot::mirror(state, org_id).await {
         tracing::warn!(error = %e, "public page not rebuilt after another instance's change");
     }
-    state.live.publish(org_id, last_id);
+    // The events are read and rendered once for every stream here, as for this instance's own
+    // writes; if the store cannot be read now, the bare notice sends each stream to read it.
+    if state.tell_streams(org_id).await.is_none() {
+        state.live.publish(org_id, last_id);
+    }
 }
 
 /// After a reconnection: rebuilds every org's snapshot (dropping those of deleted orgs) and

@@ -346,6 +346,53 @@ async fn a_rolled_back_write_publishes_nothing_and_events_survive_a_restart() {
     assert_eq!(sse.next().await.id, 3);
 }
 
+/// The metrics text of the app.
+async fn metrics(app: &TestApp) -> String {
+    let res = app.http.get(app.url("/metrics")).send().await.unwrap();
+    res.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_change_is_read_and_rendered_once_for_every_stream_even_the_first_after_a_start() {
+    let app = spawn_app().await;
+    app.org("acme").await;
+    let t = app.token("acme", Role::Editor).await;
+    let api = service(&app, &t, "acme", json!({"name": "API"})).await;
+    // A new process has announced nothing yet: its first change must still start where the
+    // streams stand, though it records two events (the service's and the page's status).
+    let app = app.restart().await;
+    let t = app.token("acme", Role::Editor).await;
+    let mut public = Sse::open(&app, "/status/acme/events", None, None).await;
+    let mut dashboard = Sse::open(&app, "/api/v1/orgs/acme/events", Some(&t), None).await;
+    let path = format!("/api/v1/orgs/acme/services/{api}");
+    let body = json!({"status": "major_outage"});
+    let (status, _) = app.api("PATCH", &path, Some(&t), Some(body)).await;
+    assert!(status.is_success());
+    for sse in [&mut public, &mut dashboard] {
+        let (a, b) = (sse.next().await, sse.next().await);
+        assert_eq!(
+            (a.id, a.event.as_str(), b.id, b.event.as_str()),
+            (2, "service.status_changed", 3, "page.status_changed")
+        );
+    }
+    let text = metrics(&app).await;
+    assert!(text.contains("\nbeacon_live_streams 2\n"), "{text}");
+    assert!(
+        text.contains("\nbeacon_live_store_reads_total 0\n"),
+        "{text}"
+    );
+
+    // A client resuming from an older id is the case that does read the store.
+    let mut resumed = Sse::open(&app, "/status/acme/events", None, Some(1)).await;
+    assert_eq!(resumed.next().await.id, 2);
+    let text = metrics(&app).await;
+    assert!(
+        text.contains("\nbeacon_live_store_reads_total 1\n"),
+        "{text}"
+    );
+    drop((public, dashboard, resumed));
+}
+
 #[tokio::test]
 async fn a_client_that_stops_reading_delays_no_one_and_one_stream_too_many_is_refused() {
     let app = spawn_app().await;
