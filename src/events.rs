@@ -33,14 +33,29 @@ pub struct Batch {
     pub events: Vec<Rendered>,
 }
 
-/// One event, ready to send: its envelope, and its whole Server-Sent Events frame.
+/// One event, ready to send to any number of streams: its dashboard form and, unless public
+/// streams must not see it, its public form.
 #[derive(Debug)]
 pub struct Rendered {
     pub id: i64,
-    pub full: Arc<str>,
-    pub full_sse: axum::body::Bytes,
-    /// `None` for an event public streams must not see.
-    pub public: Option<(Arc<str>, axum::body::Bytes)>,
+    pub full: Frames,
+    pub public: Option<Frames>,
+}
+
+/// One envelope as a whole WebSocket frame and as a whole Server-Sent Events frame.
+#[derive(Debug)]
+pub struct Frames {
+    pub ws: axum::body::Bytes,
+    pub sse: axum::body::Bytes,
+}
+
+impl Frames {
+    fn of(id: i64, kind: &str, json: &str) -> Frames {
+        Frames {
+            ws: crate::web::websocket::text_frame(json),
+            sse: sse_frame(id, kind, json),
+        }
+    }
 }
 
 /// The Server-Sent Events frame of one event: `id`, `event` and the envelope as `data`.
@@ -89,18 +104,12 @@ pub fn render(slug: &str, after: i64, events: &[crate::db::events::Event]) -> Ba
         after,
         events: events
             .iter()
-            .map(|e| {
-                let full = envelope(slug, e, false);
-                let public = e.public.then(|| envelope(slug, e, true)).map(|p| {
-                    let frame = sse_frame(e.id, &e.kind, &p);
-                    (Arc::from(p), frame)
-                });
-                Rendered {
-                    id: e.id,
-                    full_sse: sse_frame(e.id, &e.kind, &full),
-                    full: full.into(),
-                    public,
-                }
+            .map(|e| Rendered {
+                id: e.id,
+                full: Frames::of(e.id, &e.kind, &envelope(slug, e, false)),
+                public: e
+                    .public
+                    .then(|| Frames::of(e.id, &e.kind, &envelope(slug, e, true))),
             })
             .collect(),
     }

@@ -4,27 +4,27 @@
 //! cannot fill, or a lag, with one `resync`.
 
 use super::error::{code_for, json_error};
+use super::websocket::{Socket, Upgrade, GOING_AWAY};
 use crate::db::{self, events::Event as Stored};
 use crate::domain::{Id, Permission, Timestamp};
 use crate::events::{Notice, StreamSlot};
 use crate::ops::events::EventType;
 use crate::state::AppState;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::collections::{BTreeMap, VecDeque};
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
-use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 
 /// Events read from the store per query.
 const BATCH: i64 = 500;
 
-/// One message for a client: the envelope (WebSocket) and its Server-Sent Events frame. Live
+/// One message for a client, as a WebSocket frame and as a Server-Sent Events frame. Live
 /// events' are shared by every stream they go to (rendered once per event, not once per client).
 pub struct Outgoing {
-    pub json: std::sync::Arc<str>,
+    pub ws: axum::body::Bytes,
     pub sse: axum::body::Bytes,
 }
 
@@ -42,6 +42,8 @@ pub struct Feed {
     /// Kept for the stream's life (not made anew for every wait).
     closing: tokio::sync::watch::Receiver<bool>,
     pending: VecDeque<Outgoing>,
+    /// A notice was missed: resync before anything else.
+    lagged: bool,
     _slot: StreamSlot,
 }
 
@@ -70,6 +72,7 @@ impl Feed {
             notices,
             closing: state.live.closing(),
             pending: VecDeque::new(),
+            lagged: false,
             _slot: slot,
         };
         if let Some(after) = after.filter(|a| *a != latest) {
@@ -99,41 +102,70 @@ impl Feed {
                 }
                 continue;
             }
+            if std::mem::take(&mut self.lagged) {
+                let mut c = self.state.db.conn().await.ok()?;
+                let latest = db::events::latest_id(&mut c, &self.org_id).await.ok()?;
+                self.cursor = latest;
+                self.wanted = latest;
+                self.resync();
+                continue;
+            }
             let notice = tokio::select! {
                 _ = self.closing.wait_for(|c| *c) => return None,
                 notice = self.notices.recv() => notice,
             };
             match notice {
-                Ok(n) if n.org_id == self.org_id => match &n.batch {
-                    // The batch starts at or before where this client stands: send the rest of
-                    // it, as rendered once for every stream.
-                    Some(b) if b.after <= self.cursor && self.wanted == self.cursor => {
-                        let from = self.cursor;
-                        for e in b.events.iter().filter(|e| e.id > from) {
-                            self.cursor = e.id;
-                            let shared = if self.public_only {
-                                e.public.clone()
-                            } else {
-                                Some((e.full.clone(), e.full_sse.clone()))
-                            };
-                            if let Some((json, frame)) = shared {
-                                self.pending.push_back(Outgoing { json, sse: frame });
-                            }
-                        }
-                        self.wanted = self.wanted.max(self.cursor);
-                    }
-                    _ => self.wanted = self.wanted.max(n.last_id),
-                },
-                Ok(_) => {}
-                Err(RecvError::Lagged(_)) => {
-                    let mut c = self.state.db.conn().await.ok()?;
-                    let latest = db::events::latest_id(&mut c, &self.org_id).await.ok()?;
-                    self.cursor = latest;
-                    self.wanted = latest;
-                    self.resync();
-                }
+                Ok(n) => self.take(&n),
+                Err(RecvError::Lagged(_)) => self.lagged = true,
                 Err(RecvError::Closed) => return None,
             }
+        }
+    }
+
+    /// The next message if one is ready now, without waiting or reading the store: what a
+    /// stream adds to the write it is about to make.
+    pub fn ready(&mut self) -> Option<Outgoing> {
+        loop {
+            if let Some(o) = self.pending.pop_front() {
+                return Some(o);
+            }
+            if self.wanted > self.cursor || self.lagged {
+                return None;
+            }
+            match self.notices.try_recv() {
+                Ok(n) => self.take(&n),
+                Err(TryRecvError::Lagged(_)) => self.lagged = true,
+                Err(_) => return None,
+            }
+        }
+    }
+
+    /// Takes in a notice: its batch's events, when the batch starts at or before where this
+    /// client stands (as rendered once for every stream), or else where the log now reaches.
+    fn take(&mut self, n: &Notice) {
+        if n.org_id != self.org_id {
+            return;
+        }
+        match &n.batch {
+            Some(b) if b.after <= self.cursor && self.wanted == self.cursor => {
+                let from = self.cursor;
+                for e in b.events.iter().filter(|e| e.id > from) {
+                    self.cursor = e.id;
+                    let shared = if self.public_only {
+                        e.public.as_ref()
+                    } else {
+                        Some(&e.full)
+                    };
+                    if let Some(frames) = shared {
+                        self.pending.push_back(Outgoing {
+                            ws: frames.ws.clone(),
+                            sse: frames.sse.clone(),
+                        });
+                    }
+                }
+                self.wanted = self.wanted.max(self.cursor);
+            }
+            _ => self.wanted = self.wanted.max(n.last_id),
         }
     }
 
@@ -165,7 +197,7 @@ impl Feed {
         let json = crate::events::envelope(&self.slug, e, self.public_only);
         Outgoing {
             sse: crate::events::sse_frame(e.id, &e.kind, &json),
-            json: json.into(),
+            ws: super::websocket::text_frame(&json),
         }
     }
 
@@ -277,43 +309,33 @@ fn sse(feed: Feed) -> Response {
     r
 }
 
-/// A live stream's socket only ever receives pings and a close, and sends small messages: keep
-/// its buffers small instead of tungstenite's 128 KiB defaults (memory per idle subscriber).
-fn small_buffers(upgrade: WebSocketUpgrade) -> WebSocketUpgrade {
-    upgrade
-        .read_buffer_size(4096)
-        .write_buffer_size(0)
-        .max_message_size(64 * 1024)
-        .max_frame_size(64 * 1024)
-}
-
-async fn ws(mut socket: WebSocket, mut feed: Feed) {
+async fn ws(mut socket: Socket, mut feed: Feed) {
     // A ping every `live_heartbeat` (15 s), as SSE's heartbeat: proxies keep the connection,
     // and a peer that has gone away is noticed when the write fails.
     let mut beat = heartbeat(&feed.state);
     loop {
         tokio::select! {
             _ = beat.tick() => {
-                if socket.send(Message::Ping(axum::body::Bytes::new())).await.is_err() {
+                if socket.ping().await.is_err() {
                     return;
                 }
             }
             item = feed.next() => match item {
                 Some(o) => {
-                    if socket.send(Message::Text((&*o.json).into())).await.is_err() {
+                    // What else is pending goes in the same write.
+                    let mut frames = vec![o.ws];
+                    frames.extend(std::iter::from_fn(|| feed.ready().map(|o| o.ws)));
+                    if socket.send(&frames).await.is_err() {
                         return;
                     }
                 }
-                None => {
-                    let frame = CloseFrame { code: 1001, reason: "server going away".into() };
-                    let _ = socket.send(Message::Close(Some(frame))).await;
+                None => return socket.close(GOING_AWAY, "server going away").await,
+            },
+            heard = socket.hear() => {
+                if socket.answer(&heard).await.is_err() || heard.end {
                     return;
                 }
-            },
-            incoming = socket.recv() => match incoming {
-                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
-                Some(Ok(_)) => {}
-            },
+            }
         }
     }
 }
@@ -392,7 +414,7 @@ pub async fn public_ws(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Query(q): Query<Since>,
     headers: HeaderMap,
-    upgrade: WebSocketUpgrade,
+    upgrade: Upgrade,
 ) -> Response {
     public_ws_for(&state, &slug, peer, &headers, q.since, upgrade).await
 }
@@ -405,14 +427,14 @@ pub async fn public_ws_for(
     peer: SocketAddr,
     headers: &HeaderMap,
     since: Option<i64>,
-    upgrade: WebSocketUpgrade,
+    upgrade: Upgrade,
 ) -> Response {
     let org_id = match public_org(state, slug, headers).await {
         Ok(id) => id,
         Err(r) => return r,
     };
     match feed_for(state, peer, headers, (&org_id, slug), true, since).await {
-        Ok(feed) => small_buffers(upgrade).on_upgrade(move |socket| ws(socket, feed)),
+        Ok(feed) => upgrade.on_upgrade(move |socket| ws(socket, feed)),
         Err(r) => r,
     }
 }
@@ -468,14 +490,14 @@ pub async fn api_ws(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Query(q): Query<Since>,
     headers: HeaderMap,
-    upgrade: WebSocketUpgrade,
+    upgrade: Upgrade,
 ) -> Response {
     if let Err(e) = access.require(Permission::ReadDashboard) {
         return super::error::ApiError(e).into_response();
     }
     let org = (access.org_id(), access.org.slug.as_str());
     match feed_for(&state, peer, &headers, org, false, q.since).await {
-        Ok(feed) => small_buffers(upgrade).on_upgrade(move |socket| ws(socket, feed)),
+        Ok(feed) => upgrade.on_upgrade(move |socket| ws(socket, feed)),
         Err(r) => r,
     }
 }

@@ -8,6 +8,7 @@ pub mod extract;
 pub mod live;
 pub mod metrics;
 pub mod public;
+pub mod websocket;
 pub mod zerocopy;
 
 use crate::state::AppState;

@@ -5,7 +5,7 @@
 use crate::public::snapshot::{OrgPages, PRIVATE_CACHE};
 use crate::state::AppState;
 use axum::body::{Body, Bytes};
-use axum::extract::{FromRequestParts, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{self, header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -213,9 +213,7 @@ pub async fn custom_domains(
                 Stream::Ws => {
                     let since =
                         axum::extract::Query::<super::live::Since>::try_from_uri(&parts.uri);
-                    let upgrade =
-                        axum::extract::ws::WebSocketUpgrade::from_request_parts(&mut parts, &state)
-                            .await;
+                    let upgrade = super::websocket::Upgrade::from_parts(&mut parts);
                     match (since, upgrade) {
                         (Ok(since), Ok(upgrade)) => {
                             super::live::public_ws_for(

@@ -586,3 +586,38 @@ async fn quiet_streams_get_keep_alives_sse_comments_and_websocket_pings() {
         "a quiet WebSocket sends only pings, got {msg:?}"
     );
 }
+
+#[tokio::test]
+async fn a_websocket_answers_a_ping_with_its_pong_and_a_close_with_a_close() {
+    use futures_util::SinkExt;
+    let app = spawn_app().await;
+    app.org("acme").await;
+    let t = app.token("acme", Role::Editor).await;
+    let mut socket = ws(&app, "/status/acme/ws", None).await;
+    socket
+        .send(Message::Ping(b"still there?".to_vec().into()))
+        .await
+        .unwrap();
+    let pong = timeout(WAIT, socket.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert_eq!(pong, Message::Pong(b"still there?".to_vec().into()));
+    // Messages from the client are read and dropped; events keep coming.
+    socket.send(Message::Text("hello".into())).await.unwrap();
+    service(&app, &t, "acme", json!({"name": "API"})).await;
+    assert_eq!(ws_next(&mut socket).await["type"], "service.created");
+    socket.send(Message::Close(None)).await.unwrap();
+    let reply = timeout(WAIT, socket.next())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    assert!(matches!(reply, Message::Close(_)), "got {reply:?}");
+    let after = timeout(WAIT, socket.next()).await.unwrap();
+    assert!(
+        after.is_none() || after.unwrap().is_err(),
+        "nothing after the close"
+    );
+}
