@@ -309,10 +309,15 @@ fn sse(feed: Feed) -> Response {
     r
 }
 
+/// While events come faster than this, a WebSocket stream writes at most once per this long
+/// (the first event after a quiet spell goes at once).
+const COALESCE: std::time::Duration = std::time::Duration::from_millis(50);
+
 async fn ws(mut socket: Socket, mut feed: Feed) {
     // A ping every `live_heartbeat` (15 s), as SSE's heartbeat: proxies keep the connection,
     // and a peer that has gone away is noticed when the write fails.
     let mut beat = heartbeat(&feed.state);
+    let mut last_write = None;
     loop {
         tokio::select! {
             _ = beat.tick() => {
@@ -322,12 +327,20 @@ async fn ws(mut socket: Socket, mut feed: Feed) {
             }
             item = feed.next() => match item {
                 Some(o) => {
-                    // What else is pending goes in the same write.
+                    // In a burst, wait out the rest of the window since the last write, so
+                    // what arrives meanwhile goes in the same write: a client gets a burst in
+                    // a few writes, not one per event, whatever the server's pace.
+                    if let Some(due) = last_write.map(|at| at + COALESCE) {
+                        if due > tokio::time::Instant::now() {
+                            tokio::time::sleep_until(due).await;
+                        }
+                    }
                     let mut frames = vec![o.ws];
                     frames.extend(std::iter::from_fn(|| feed.ready().map(|o| o.ws)));
                     if socket.send(&frames).await.is_err() {
                         return;
                     }
+                    last_write = Some(tokio::time::Instant::now());
                 }
                 None => return socket.close(GOING_AWAY, "server going away").await,
             },
