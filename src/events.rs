@@ -1,9 +1,12 @@
-//! Live updates inside one process: after a write commits, "org X has events up to id N" is
-//! broadcast; each open stream then reads those events from the store by id, so what a client
-//! gets is always what committed, and a slow client only ever falls behind itself.
+//! Live updates inside one process: after a write commits, the org's new events are read from
+//! the store once, rendered once, and broadcast with "org X has events up to id N"; every open
+//! stream standing inside that batch sends it as it is, and a stream that is elsewhere (resuming,
+//! lagging) reads the store by id itself. So what a client gets is always what committed, and a
+//! slow client only ever falls behind itself.
 //!
-//! Several instances on one PostgreSQL database pass the same notice to each other (see
-//! `worker::listener`); only the notice travels, the events are always read from the database.
+//! Several instances on one PostgreSQL database pass the notice to each other (see
+//! `worker::listener`); only the notice travels, and each instance reads the events from the
+//! database once for its own streams.
 
 use crate::domain::Id;
 use std::collections::HashMap;

@@ -65,16 +65,16 @@ impl AppState {
         let Some(last) = self.tell_streams(org_id).await else {
             return;
         };
+        let backend = self.db.backend();
+        if backend != crate::db::Backend::Postgres {
+            return; // One SQLite file has one instance: nobody else to tell.
+        }
         let notice = crate::events::Notice {
             org_id: org_id.clone(),
             last_id: last,
             batch: None,
         };
         let payload = notice.to_wire(&self.instance_id);
-        let backend = self.db.backend();
-        if backend != crate::db::Backend::Postgres {
-            return; // One SQLite file has one instance: nobody else to tell.
-        }
         let notified = match self.db.conn().await {
             Ok(mut c) => crate::db::dialect::notify_instances(&mut c, backend, &payload)
                 .await

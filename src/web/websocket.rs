@@ -161,6 +161,20 @@ fn close_frame(code: u16, reason: &str) -> Vec<u8> {
     frame(0x8, &payload)
 }
 
+/// The code to answer a client's close with (RFC 6455, sections 5.5.1 and 7.4): its own code
+/// echoed, 1000 when it gave none, 1002 when it gave one no endpoint may send (under 1000,
+/// 1004-1006, 1015, unassigned 1016-2999, over 4999) or a one-byte body.
+fn close_reply(payload: &[u8]) -> u16 {
+    match *payload {
+        [] => 1000,
+        [a, b, ..] => match u16::from_be_bytes([a, b]) {
+            code @ (1000..=1003 | 1007..=1014 | 3000..=4999) => code,
+            _ => PROTOCOL_ERROR,
+        },
+        [_] => PROTOCOL_ERROR,
+    }
+}
+
 /// What a client sent, as far as a sending-only stream cares: what to answer (pongs, a close),
 /// and whether the connection is over (the client closed it, broke the protocol or went away).
 #[derive(Debug, Default, PartialEq)]
@@ -289,11 +303,9 @@ impl Socket {
                     self.input.drain(..f.len);
                     match f.opcode {
                         0x8 => {
-                            let code = match f.payload.get(..2) {
-                                Some(c) => u16::from_be_bytes([c[0], c[1]]),
-                                None => 1000,
-                            };
-                            heard.answer.extend(close_frame(code, ""));
+                            heard
+                                .answer
+                                .extend(close_frame(close_reply(&f.payload), ""));
                             heard.end = true;
                             break;
                         }
@@ -373,6 +385,18 @@ mod tests {
         );
         let second = parse(&two[first.len..]).unwrap().unwrap();
         assert_eq!((second.opcode, second.payload.len()), (0x1, 200));
+    }
+
+    #[test]
+    fn a_close_is_answered_with_its_code_unless_that_code_may_not_be_sent() {
+        assert_eq!(close_reply(&[]), 1000);
+        assert_eq!(close_reply(&[0x03, 0xe8]), 1000);
+        assert_eq!(close_reply(b"\x03\xe9going"), 1001);
+        assert_eq!(close_reply(&[0x0f, 0xa0]), 4000);
+        for bad in [999u16, 1005, 1006, 1015, 2000, 5000] {
+            assert_eq!(close_reply(&bad.to_be_bytes()), PROTOCOL_ERROR, "{bad}");
+        }
+        assert_eq!(close_reply(&[0x03]), PROTOCOL_ERROR, "a one-byte body");
     }
 
     #[test]
