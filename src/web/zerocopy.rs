@@ -27,6 +27,11 @@ use tokio::net::TcpStream;
 /// Bodies at least this long are also kept in a file.
 pub const MIN_LEN: usize = 32 * 1024;
 
+/// Each body starts on a page of its file. `sendfile` of a body that starts mid-page was three
+/// times slower than of the same body page-aligned (19k against 55k req/s for the 137 KB page,
+/// 64 connections, Linux 6.18): every page it hands to TCP is split across two.
+const PAGE: usize = 4096;
+
 /// Writes shorter than this are copied as usual, even from a promoted body (the tail of a
 /// partial send): copying a few KiB is cheap, and small writes, such as live events, never look
 /// at the registry's lock.
@@ -113,7 +118,7 @@ pub fn promote<'a>(bodies: impl IntoIterator<Item = &'a mut Bytes>) {
             for body in large {
                 let len = body.len();
                 *body = file.slice(at..at + len);
-                at += len;
+                at += len.next_multiple_of(PAGE);
             }
         }
         Err(e) => tracing::debug!(error = %e, "large bodies stay on the heap"),
@@ -168,6 +173,9 @@ mod linux {
     pub(super) fn map<'a>(parts: impl Iterator<Item = &'a [u8]>) -> io::Result<Bytes> {
         let mut data = Vec::new();
         for part in parts {
+            // Padded so the next part starts on a page of the file (offsets in the heap copy and
+            // in the file are the same).
+            data.resize(data.len().next_multiple_of(PAGE), 0);
             data.extend_from_slice(part);
         }
         let fd = rustix::fs::memfd_create(
@@ -282,6 +290,15 @@ mod tests {
         assert!(!is_promoted(&bodies[1]));
         if cfg!(target_os = "linux") {
             assert!(is_promoted(&bodies[0]) && is_promoted(&bodies[2][10..500]));
+        }
+        #[cfg(target_os = "linux")]
+        for body in [&bodies[0], &bodies[2]] {
+            let (_, offset) = linux::region(body).unwrap();
+            assert_eq!(
+                offset % PAGE as u64,
+                0,
+                "each body starts on a page of the file"
+            );
         }
         #[cfg(target_os = "linux")]
         {
