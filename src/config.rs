@@ -52,6 +52,12 @@ pub struct Config {
     /// flag: 15 s suits proxies; tests shorten it.
     #[arg(skip = Duration::from_secs(15))]
     pub live_heartbeat: Duration,
+
+    /// How long a connection may wait for its next request head (idle between kept-alive
+    /// requests, or slow to send one) before it is closed. Not a flag: 30 s, hyper's default;
+    /// tests shorten it.
+    #[arg(skip = Duration::from_secs(30))]
+    pub idle_timeout: Duration,
 }
 
 impl Config {
@@ -80,6 +86,7 @@ impl Config {
             max_streams_per_ip: 100,
             trusted_proxies: Vec::new(),
             live_heartbeat: Duration::from_secs(15),
+            idle_timeout: Duration::from_secs(30),
         }
     }
 }

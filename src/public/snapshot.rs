@@ -7,7 +7,7 @@ use super::model::{self, PageModel};
 use super::{badge, embed, feeds, html, v2::V2};
 use crate::domain::{Id, Timestamp};
 use axum::body::Bytes;
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::io::Write;
@@ -21,11 +21,22 @@ pub enum Encoding {
     Brotli = 2,
 }
 
-/// One encoding of a document: its bytes, its ETag and every response header, ready to clone.
+/// One encoding of a document: its bytes, its ETag and every response header, ready to clone,
+/// and the heads of its `200` and `304` responses encoded for the front door
+/// ([`crate::web::front`]).
 pub struct Variant {
     pub body: Bytes,
     pub etag: HeaderValue,
     pub headers: HeaderMap,
+    pub head: Bytes,
+    pub head_not_modified: Bytes,
+}
+
+/// The headers of a `304 Not Modified` for a document with these: all but `Content-Type`.
+pub fn not_modified(headers: &HeaderMap) -> HeaderMap {
+    let mut h = headers.clone();
+    h.remove(header::CONTENT_TYPE);
+    h
 }
 
 /// A document in every encoding worth having.
@@ -35,9 +46,9 @@ pub struct Asset {
 
 impl Asset {
     /// The best variant the client accepts (`Accept-Encoding`), brotli before gzip.
-    pub fn pick(&self, accept_encoding: Option<&HeaderValue>) -> &Variant {
+    pub fn pick(&self, accept_encoding: Option<&str>) -> &Variant {
         let accepts = |name: &str| {
-            accept_encoding.and_then(|v| v.to_str().ok()).is_some_and(|v| {
+            accept_encoding.is_some_and(|v| {
                 v.split(',').any(|part| {
                     let mut it = part.split(';');
                     let coding = it.next().unwrap_or("").trim();
@@ -201,7 +212,10 @@ fn build_asset(body: Vec<u8>, kind: Kind, private: bool) -> Asset {
                 HeaderValue::from_static("DENY"),
             );
         }
+        use crate::web::front::encode_head;
         variants.push(Variant {
+            head: encode_head(StatusCode::OK, &h, Some(bytes.len())),
+            head_not_modified: encode_head(StatusCode::NOT_MODIFIED, &not_modified(&h), None),
             body: Bytes::from(bytes),
             etag,
             headers: h,
@@ -479,12 +493,16 @@ impl Store {
     /// The pages served at the request's host (its `Host` header, any port and case) when that is
     /// a custom domain. Allocates nothing while no page has a custom domain.
     pub fn by_host(&self, headers: &HeaderMap) -> Option<Arc<OrgPages>> {
+        self.by_host_value(headers.get(header::HOST).and_then(|h| h.to_str().ok()))
+    }
+
+    /// [`Store::by_host`] from the `Host` header's value.
+    pub fn by_host_value(&self, host: Option<&str>) -> Option<Arc<OrgPages>> {
         let maps = self.maps.read().unwrap_or_else(|p| p.into_inner());
         if maps.by_domain.is_empty() {
             return None;
         }
-        let host = host_name(headers.get(header::HOST)?.to_str().ok()?)?;
-        maps.by_domain.get(&host).cloned()
+        maps.by_domain.get(&host_name(host?)?).cloned()
     }
 
     /// Every snapshot (for the midnight check).

@@ -5,6 +5,7 @@ pub mod assets;
 pub mod dashboard;
 pub mod error;
 pub mod extract;
+pub mod front;
 pub mod live;
 pub mod metrics;
 pub mod public;

@@ -2,7 +2,7 @@
 //! an org's custom domain. No database, no templates: look up bytes, check the ETag, answer.
 //! Only private pages do one thing more: a session check (or a redirect to sign in).
 
-use crate::public::snapshot::{OrgPages, PRIVATE_CACHE};
+use crate::public::snapshot::{OrgPages, Variant, PRIVATE_CACHE};
 use crate::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -40,17 +40,48 @@ fn stream(rest: &str) -> Option<Stream> {
     }
 }
 
-/// The hot path, run before any routing or middleware: a `GET` for a document of a page that is
-/// not private is answered from the snapshot with its prebuilt headers. `None` for everything
-/// else (other methods, streams, private pages, paths with no document), which the router
-/// answers, with the same snapshot where it is a page.
+/// The hot path, run before any routing or middleware on connections hyper serves (the front
+/// door, [`super::front`], answers most before hyper sees them): a `GET` for a document of a
+/// page that is not private is answered from the snapshot with its prebuilt headers. `None` for
+/// everything else (other methods, streams, private pages, paths with no document), which the
+/// router answers, with the same snapshot where it is a page.
 pub fn fast<B>(state: &AppState, request: &Request<B>) -> Option<http::Response<Full<Bytes>>> {
     if request.method() != Method::GET {
         return None;
     }
-    let uri = request.uri();
-    let path = uri.path();
-    let (pages, rest, on_custom_domain) = match state.snapshots.by_host(request.headers()) {
+    let headers = request.headers();
+    let value = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    let response = with_document(
+        state,
+        value(header::HOST),
+        request.uri().path(),
+        request.uri().query(),
+        value(header::ACCEPT_ENCODING),
+        value(header::IF_NONE_MATCH),
+        respond,
+    )?;
+    state.metrics.public_hit(response.status().as_u16());
+    Some(response)
+}
+
+/// Finds the document a `GET` names, with the request's `Host`, path, query, `Accept-Encoding`
+/// and `If-None-Match`, and gives `f` the variant to send and whether the client's copy is
+/// fresh (its `If-None-Match` names that variant's ETag). `None` unless it is a document of a
+/// page that is not private.
+pub fn with_document<R>(
+    state: &AppState,
+    host: Option<&str>,
+    path: &str,
+    query: Option<&str>,
+    accept_encoding: Option<&str>,
+    if_none_match: Option<&str>,
+    f: impl FnOnce(&Variant, bool) -> R,
+) -> Option<R> {
+    let (pages, rest, on_custom_domain) = match state.snapshots.by_host_value(host) {
         Some(pages) => (pages, path, true),
         None => {
             let rest = path.strip_prefix("/status/")?;
@@ -61,14 +92,29 @@ pub fn fast<B>(state: &AppState, request: &Request<B>) -> Option<http::Response<
     if pages.private || stream(rest).is_some() {
         return None;
     }
-    let response = document(
-        &pages,
-        &key(rest, uri.query()),
-        request.headers(),
-        on_custom_domain,
-    )?;
-    state.metrics.public_hit(response.status().as_u16());
-    Some(response)
+    let variant = pages
+        .get(&key(rest, query), on_custom_domain)?
+        .pick(accept_encoding);
+    Some(f(variant, is_fresh(if_none_match, variant)))
+}
+
+/// Whether an `If-None-Match` names this variant's ETag (or is `*`).
+fn is_fresh(if_none_match: Option<&str>, variant: &Variant) -> bool {
+    let etag = variant.etag.to_str().unwrap_or("");
+    if_none_match.is_some_and(|v| v.split(',').any(|t| t.trim() == "*" || t.trim() == etag))
+}
+
+/// The response for a variant: `200` with its body, or `304 Not Modified` when `fresh`.
+fn respond(variant: &Variant, fresh: bool) -> http::Response<Full<Bytes>> {
+    if fresh {
+        let mut response = http::Response::new(Full::default());
+        *response.status_mut() = StatusCode::NOT_MODIFIED;
+        *response.headers_mut() = crate::public::snapshot::not_modified(&variant.headers);
+        return response;
+    }
+    let mut response = http::Response::new(Full::new(variant.body.clone()));
+    *response.headers_mut() = variant.headers.clone();
+    response
 }
 
 /// One document of a snapshot in the encoding the client takes, or `304 Not Modified` when its
@@ -79,26 +125,18 @@ fn document(
     headers: &HeaderMap,
     on_custom_domain: bool,
 ) -> Option<http::Response<Full<Bytes>>> {
+    let value = |name| {
+        headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
     let variant = pages
         .get(key, on_custom_domain)?
-        .pick(headers.get(header::ACCEPT_ENCODING));
-    let fresh = headers.get(header::IF_NONE_MATCH).is_some_and(|v| {
-        v.to_str().is_ok_and(|v| {
-            v.split(',')
-                .any(|t| t.trim() == "*" || t.trim() == variant.etag.to_str().unwrap_or(""))
-        })
-    });
-    let mut response = http::Response::new(if fresh {
-        Full::default()
-    } else {
-        Full::new(variant.body.clone())
-    });
-    *response.headers_mut() = variant.headers.clone();
-    if fresh {
-        *response.status_mut() = StatusCode::NOT_MODIFIED;
-        response.headers_mut().remove(header::CONTENT_TYPE);
-    }
-    Some(response)
+        .pick(value(header::ACCEPT_ENCODING));
+    Some(respond(
+        variant,
+        is_fresh(value(header::IF_NONE_MATCH), variant),
+    ))
 }
 
 fn not_found(private: bool) -> Response {

@@ -16,6 +16,7 @@ mod cli;
 mod dashboard;
 mod dashboard_page;
 mod dashboard_status;
+mod front_door;
 mod isolation;
 mod live;
 mod live_page;
