@@ -119,6 +119,17 @@ try {
   assert.equal(await live.evaluate(() => window.notReloaded), true, 'caught up without a reload');
   console.log('live public page passed');
 
+  // 360 px wide (a small phone): long names and long statuses wrap; nothing scrolls sideways.
+  const group = (await api('POST', 'groups', { name: 'Communications and Notifications' })).id;
+  const sms = (await api('POST', 'services', { name: 'Text messages and one-time codes', group_id: group })).id;
+  await api('PATCH', `services/${sms}`, { status: 'degraded_performance' });
+  const narrow = await (await browser.newContext({ viewport: { width: 360, height: 800 } })).newPage();
+  await narrow.goto(`${base}/status/acme`);
+  const widths = await narrow.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+  assert.ok(widths[0] <= widths[1], `the page fits 360 px: scroll width ${widths[0]}, viewport ${widths[1]}`);
+  await narrow.context().close();
+  console.log('narrow public page passed');
+
   if (process.env.SCREENSHOTS) {
     for (const scheme of ['light', 'dark']) {
       for (const width of [1280, 375]) {
