@@ -191,7 +191,7 @@ impl Connection {
         };
         let state = self.state.clone();
         let idle = state.config.idle_timeout;
-        let between_requests = until_true(self.stopping.clone());
+        let stopping = self.stopping.clone();
         let main = self.main.clone();
         let hand_over = move |rewind: crate::web::front::Rewind| async move {
             match rewind.into_std() {
@@ -205,7 +205,7 @@ impl Connection {
             crate::web::zerocopy::Conn::new(tcp),
             &state,
             idle,
-            between_requests,
+            stopping,
             hand_over,
         )
         .await;

@@ -162,7 +162,13 @@ fn parse<'a>(buf: &'a [u8]) -> Step<'a> {
     if req.method != Some("GET") || req.version != Some(1) {
         return Step::Pass;
     }
-    let Some(target) = req.path.filter(|t| t.starts_with('/')) else {
+    // Only targets of plain URI characters: hyper (the `http` crate) refuses some others, such
+    // as `"`, `<` or `>`, with a 400, and the answer must not depend on who gives it.
+    let Some(target) = req.path.filter(|t| {
+        t.starts_with('/')
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~:/?#[]@!$&'()*+,;=%".contains(&b))
+    }) else {
         return Step::Pass;
     };
     let (path, query) = match target.split_once('?') {
@@ -217,12 +223,13 @@ fn parse<'a>(buf: &'a [u8]) -> Step<'a> {
 
 /// Serves a connection: requests answered here while they come, then hyper (`hyper`, given the
 /// connection and the bytes read but not answered) once one is not. Returns when the connection
-/// closes, is idle for `idle`, or `stopping` completes between requests.
+/// closes, is idle for `idle`, or `stopping` turns true: between requests at once, or after
+/// the answer to one already read, sent with `Connection: close` (as hyper does).
 pub async fn serve<H, F>(
     mut conn: Conn,
     state: &AppState,
     idle: Duration,
-    stopping: impl Future<Output = ()>,
+    stopping: tokio::sync::watch::Receiver<bool>,
     hyper: H,
 ) where
     H: FnOnce(Rewind) -> F,
@@ -230,7 +237,14 @@ pub async fn serve<H, F>(
 {
     let mut buf = BytesMut::with_capacity(READ_BUFFER);
     let mut out = Vec::new();
-    let mut stopping = std::pin::pin!(stopping);
+    let stopped = || *stopping.borrow();
+    let until_stopped = {
+        let mut flag = stopping.clone();
+        async move {
+            let _ = flag.wait_for(|v| *v).await;
+        }
+    };
+    let mut until_stopped = std::pin::pin!(until_stopped);
     let mut last = Instant::now();
     let timer = tokio::time::sleep_until(last + idle);
     let mut timer = std::pin::pin!(timer);
@@ -238,7 +252,11 @@ pub async fn serve<H, F>(
         // Answer every whole request already read (a client may pipeline).
         while !buf.is_empty() {
             let (consumed, close, answered) = match parse(&buf) {
-                Step::Answer(request) => (request.consumed, request.close, answer(state, &request)),
+                Step::Answer(request) => (
+                    request.consumed,
+                    request.close || stopped(),
+                    answer(state, &request),
+                ),
                 Step::Partial | Step::Pass => (0, false, None),
             };
             let Some((head, body, status)) = answered else {
@@ -255,6 +273,8 @@ pub async fn serve<H, F>(
                 return;
             }
             buf.advance(consumed);
+            // The idle time counts from the end of the answer, as hyper's does.
+            last = Instant::now();
             answered_one();
         }
         buf.reserve(READ_BUFFER);
@@ -269,7 +289,7 @@ pub async fn serve<H, F>(
                 timer.as_mut().reset(deadline);
                 continue;
             }
-            () = &mut stopping => return,
+            () = &mut until_stopped => return,
         };
         match read {
             Ok(0) | Err(_) => return,
@@ -421,6 +441,8 @@ mod tests {
             "GET /status/acme HTTP/1.0\r\n\r\n",
             "GET http://example.com/status/acme HTTP/1.1\r\n\r\n",
             "GET * HTTP/1.1\r\n\r\n",
+            "GET /status/acme?a=<x> HTTP/1.1\r\n\r\n",
+            "GET /status/acme?q=\"x\" HTTP/1.1\r\n\r\n",
             "GET / HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc",
             "GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
             "GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",

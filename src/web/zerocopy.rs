@@ -164,10 +164,13 @@ mod linux {
 
     impl Drop for Promoted {
         fn drop(&mut self) {
-            REGIONS
+            let file = REGIONS
                 .write()
                 .unwrap_or_else(|p| p.into_inner())
                 .remove(&(self.data.as_ptr() as usize));
+            // Closed (and a spool file's blocks freed) after the lock, which every large write
+            // takes to look its bytes up.
+            drop(file);
         }
     }
 
@@ -269,7 +272,7 @@ mod linux {
                     tcp,
                     &bufs[..first],
                     &mut rustix::net::SendAncillaryBuffer::default(),
-                    rustix::net::SendFlags::MORE,
+                    rustix::net::SendFlags::MORE | rustix::net::SendFlags::NOSIGNAL,
                 )?)
             })
         })
