@@ -499,6 +499,27 @@ impl Store {
     /// [`Store::by_host`] from the `Host` header's value.
     pub fn by_host_value(&self, host: Option<&str>) -> Option<Arc<OrgPages>> {
         let maps = self.maps.read().unwrap_or_else(|p| p.into_inner());
+        Self::on_domain(&maps, host)
+    }
+
+    /// The pages a request's host and path name, under one read of the maps: the custom
+    /// domain's (the whole path is under the page), else `/status/{slug}/…` on the Beacon host.
+    /// Also the path under the page and whether it came by a custom domain.
+    pub fn by_request<'p>(
+        &self,
+        host: Option<&str>,
+        path: &'p str,
+    ) -> Option<(Arc<OrgPages>, &'p str, bool)> {
+        let maps = self.maps.read().unwrap_or_else(|p| p.into_inner());
+        if let Some(pages) = Self::on_domain(&maps, host) {
+            return Some((pages, path, true));
+        }
+        let rest = path.strip_prefix("/status/")?;
+        let (slug, rest) = rest.split_once('/').unwrap_or((rest, ""));
+        Some((maps.by_slug.get(slug)?.clone(), rest, false))
+    }
+
+    fn on_domain(maps: &Maps, host: Option<&str>) -> Option<Arc<OrgPages>> {
         if maps.by_domain.is_empty() {
             return None;
         }

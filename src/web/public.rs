@@ -81,14 +81,7 @@ pub fn with_document<R>(
     if_none_match: Option<&str>,
     f: impl FnOnce(&Variant, bool) -> R,
 ) -> Option<R> {
-    let (pages, rest, on_custom_domain) = match state.snapshots.by_host_value(host) {
-        Some(pages) => (pages, path, true),
-        None => {
-            let rest = path.strip_prefix("/status/")?;
-            let (slug, rest) = rest.split_once('/').unwrap_or((rest, ""));
-            (state.snapshots.by_slug(slug)?, rest, false)
-        }
-    };
+    let (pages, rest, on_custom_domain) = state.snapshots.by_request(host, path)?;
     if pages.private || stream(rest).is_some() {
         return None;
     }
